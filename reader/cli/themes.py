@@ -1,0 +1,3 @@
+"""CLI commands: themes."""
+
+COMMANDS: list = []

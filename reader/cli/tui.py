@@ -1,0 +1,3 @@
+"""CLI commands: tui."""
+
+COMMANDS: list = []

@@ -1,0 +1,1 @@
+"""Synchronous services: the one code path the CLI and the TUI share."""

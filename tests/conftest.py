@@ -1,0 +1,40 @@
+"""Shared fixtures: every test gets its own library folder and never touches a model hub."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+CORPORA = SHARED / "corpora"
+
+
+@pytest.fixture(autouse=True)
+def reader_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point READER_HOME at a fresh folder for each test."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("READER_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def ctx(reader_home: Path):
+    from reader.services.context import LibraryContext
+
+    context = LibraryContext(reader_home)
+    yield context
+    context.close()
+
+
+def corpus(name: str) -> Path:
+    """A folder of ../shared/corpora, or skip the test when it is absent."""
+    path = CORPORA / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the shared corpora are not beside this checkout")
+    return path
