@@ -27,6 +27,7 @@ def m001_create_library(db: Database) -> None:
             "fetched_at": str,
             "read_at": str,
             "status": str,
+            "target_status": str,  # the reading state to take once a queued article is fetched
             "progress": float,
             "word_count": int,
             "text": str,
@@ -34,6 +35,7 @@ def m001_create_library(db: Database) -> None:
             "html": bytes,  # zlib-compressed raw HTML as fetched
             "content_hash": str,
             "extraction": str,  # full | fallback | provided | none
+            "extraction_note": str,  # why an extraction looks thin (fallback)
             "duplicate_of": int,
             "error": str,
             "attempts": int,

@@ -91,6 +91,7 @@ class Article:
     url: str
     canonical_url: str
     final_url: str | None = None
+    redirects: list[str] = field(default_factory=list)
     title: str | None = None
     author: str | None = None
     site: str | None = None
@@ -100,16 +101,19 @@ class Article:
     fetched_at: str | None = None
     read_at: str | None = None
     status: str = "queued"
+    target_status: str | None = None
     progress: float = 0.0
     word_count: int = 0
     text: str | None = None
     markdown: str | None = None
     content_hash: str | None = None
     extraction: str | None = None
+    extraction_note: str | None = None
     duplicate_of: int | None = None
     error: str | None = None
     attempts: int = 0
     source: str | None = None
+    updated_at: str | None = None
     tags: list[str] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     highlights: list[Highlight] = field(default_factory=list)

@@ -1,3 +1,253 @@
-"""CLI commands: library."""
+"""CLI commands for the library: add, import, fetch, list, show, reading state, export."""
 
-COMMANDS: list = []
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from reader.cli.common import State, echo_json, pass_state, progress_bar
+
+STATUS_CHOICES = ["queued", "failed", "unread", "reading", "read", "archived"]
+
+
+def _library(state: State):
+    from reader.services.library import LibraryService
+
+    return LibraryService(state.context)
+
+
+def _print_capture(report, *, verb: str) -> None:
+    for problem in report.failed:
+        click.echo(f"failed: {problem.where}: {problem.message}", err=True)
+    for problem in report.skipped:
+        click.echo(f"skipped: {problem.where}: {problem.message}", err=True)
+    click.echo(f"{verb}: {report.summary()}", err=True)
+
+
+def _fetch_and_index(state: State, *, retry_failed: bool = False, index: bool = True) -> None:
+    library = _library(state)
+    with progress_bar("Fetching") as progress:
+        report = library.fetch(retry_failed=retry_failed, progress=progress)
+    for article_id, url, error in report.failed:
+        click.echo(f"failed: #{article_id} {url}: {error}", err=True)
+    for article_id, original in report.duplicates:
+        click.echo(f"duplicate: #{article_id} has the same text as #{original}", err=True)
+    click.echo(f"Fetch: {report.summary()} in {report.seconds:.1f}s", err=True)
+    if index and report.fetched:
+        with progress_bar("Indexing") as progress:
+            message = library.index_new(progress=progress)
+        if message:
+            click.echo(message, err=True)
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--tag", "tags", multiple=True, help="Tag every added article (repeatable).")
+@click.option("--no-fetch", is_flag=True, help="Only queue; fetch later with `reader fetch`.")
+@click.option("--no-index", is_flag=True, help="Do not embed and index after fetching.")
+@pass_state
+def add(state: State, inputs: tuple[str, ...], tags: tuple[str, ...], no_fetch: bool,
+        no_index: bool) -> None:
+    """Queue URLs or add local HTML/Markdown/text files (`-` reads URLs from stdin), then fetch them."""
+    stdin_text = sys.stdin.read() if "-" in inputs else None
+    report = _library(state).add(list(inputs), tags=list(tags), stdin_text=stdin_text)
+    _print_capture(report, verb="Add")
+    if not no_fetch:
+        _fetch_and_index(state, index=not no_index)
+    if report.failed and not (report.added or report.merged):
+        sys.exit(1)
+
+
+@click.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pocket-csv", "pocket-html", "instapaper-csv", "omnivore", "netscape",
+                       "opml", "jsonl", "document"]),
+    help="The file's format (default: detected).",
+)
+@click.option("--tag", "tags", multiple=True, help="Tag every imported article.")
+@click.option("--no-fetch", is_flag=True, help="Only queue what has no text yet.")
+@click.option("--no-index", is_flag=True, help="Do not embed and index after fetching.")
+@pass_state
+def import_(state: State, file: Path, fmt: str | None, tags: tuple[str, ...], no_fetch: bool,
+            no_index: bool) -> None:
+    """Import a reading list: Pocket, Instapaper, Omnivore, bookmarks, OPML, JSONL, or a document's links."""
+    library = _library(state)
+    report = library.import_file(file, format=fmt, tags=list(tags))
+    _print_capture(report, verb="Import")
+    if not no_fetch:
+        _fetch_and_index(state, index=not no_index)
+    elif not no_index and report.added:
+        message = library.index_new()
+        if message:
+            click.echo(message, err=True)
+
+
+@click.command()
+@click.option("--retry-failed", is_flag=True, help="Also retry articles whose fetch failed.")
+@click.option("--feeds", is_flag=True, help="Refresh subscribed feeds first and queue new items.")
+@click.option("--no-index", is_flag=True, help="Do not embed and index after fetching.")
+@pass_state
+def fetch(state: State, retry_failed: bool, feeds: bool, no_index: bool) -> None:
+    """Fetch and extract whatever is queued."""
+    if feeds:
+        _print_capture(_library(state).refresh_feeds(), verb="Feeds")
+    _fetch_and_index(state, retry_failed=retry_failed, index=not no_index)
+
+
+def _row(article) -> dict:
+    from reader.services.library import article_to_dict
+
+    data = article_to_dict(article)
+    data.pop("text", None)
+    data.pop("markdown", None)
+    data["reading_minutes"] = article.reading_minutes
+    return data
+
+
+@click.command(name="list")
+@click.option("--status", type=click.Choice(STATUS_CHOICES), help="Only articles in this state.")
+@click.option("--tag", help="Only articles with this tag.")
+@click.option("--limit", type=int, help="At most this many.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
+@pass_state
+def list_(state: State, status: str | None, tag: str | None, limit: int | None, as_json: bool) -> None:
+    """The queue and the library, newest first."""
+    articles = _library(state).list(status=status, tag=tag, limit=limit)
+    if as_json:
+        echo_json([_row(a) for a in articles])
+        return
+    if not articles:
+        click.echo("Nothing here yet. Add something with `reader add URL`.", err=True)
+        return
+    for a in articles:
+        title = a.title or a.url
+        extra = f" [{', '.join(a.tags)}]" if a.tags else ""
+        minutes = f" {a.reading_minutes}m" if a.word_count else ""
+        flag = " (duplicate)" if a.duplicate_of else (" (thin)" if a.extraction == "fallback" else "")
+        click.echo(f"{a.id:>5}  {a.status:<8} {title[:70]}{minutes}{extra}{flag}")
+
+
+@click.command()
+@click.argument("article_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
+@pass_state
+def show(state: State, article_id: int, as_json: bool) -> None:
+    """One article with its text, notes, highlights and themes."""
+    from reader.services.library import article_to_dict
+
+    article = _library(state).get(article_id)
+    if as_json:
+        echo_json(article_to_dict(article))
+        return
+    click.echo(click.style(article.title or article.url, bold=True))
+    meta = [x for x in (article.author, article.site, article.published) if x]
+    click.echo(" · ".join([*meta, article.url]))
+    click.echo(f"status: {article.status}  words: {article.word_count}  progress: {article.progress:.0%}")
+    if article.tags:
+        click.echo("tags: " + ", ".join(article.tags))
+    if article.error:
+        click.echo(f"last error: {article.error} (after {article.attempts} attempts)")
+    if article.extraction_note:
+        click.echo(f"note: {article.extraction_note}")
+    if article.duplicate_of:
+        click.echo(f"duplicate of #{article.duplicate_of}")
+    for h in article.highlights:
+        click.echo(f"> {h.text}" + (f"  — {h.note}" if h.note else ""))
+    for n in article.notes:
+        click.echo(f"note: {n.text}")
+    if article.text:
+        click.echo("")
+        click.echo(article.text)
+
+
+@click.command()
+@click.argument("article_id", type=int)
+@click.option("--read", "state_", flag_value="read", help="Mark read.")
+@click.option("--unread", "state_", flag_value="unread", help="Mark unread.")
+@click.option("--reading", "state_", flag_value="reading", help="Mark as being read.")
+@click.option("--archived", "state_", flag_value="archived", help="Archive.")
+@click.option("--progress", type=click.FloatRange(0, 1), help="Reading progress, 0 to 1.")
+@pass_state
+def mark(state: State, article_id: int, state_: str | None, progress: float | None) -> None:
+    """Set an article's reading state or progress."""
+    library = _library(state)
+    if state_ is None and progress is None:
+        raise click.UsageError("give one of --read, --unread, --reading, --archived or --progress")
+    if progress is not None:
+        article = library.set_progress(article_id, progress)
+    if state_ is not None:
+        article = library.mark(article_id, state_)
+    click.echo(f"#{article.id} is {article.target_status or article.status}", err=True)
+
+
+@click.command()
+@click.argument("article_id", type=int)
+@click.argument("text")
+@pass_state
+def note(state: State, article_id: int, text: str) -> None:
+    """Add a note to an article."""
+    _library(state).note(article_id, text)
+    click.echo(f"Noted on #{article_id}", err=True)
+
+
+@click.command()
+@click.argument("article_id", type=int)
+@click.argument("tags", nargs=-1, required=True)
+@click.option("--remove", is_flag=True, help="Remove these tags instead.")
+@pass_state
+def tag(state: State, article_id: int, tags: tuple[str, ...], remove: bool) -> None:
+    """Tag an article (or --remove tags)."""
+    article = _library(state).tag(article_id, list(tags), remove=remove)
+    click.echo(f"#{article_id} tags: {', '.join(article.tags) or '(none)'}", err=True)
+
+
+@click.command()
+@click.argument("article_id", type=int)
+@click.argument("text")
+@click.option("--note", "note_text", default="", help="A note on the highlight.")
+@pass_state
+def highlight(state: State, article_id: int, text: str, note_text: str) -> None:
+    """Keep a passage of an article."""
+    _library(state).highlight(article_id, text, note_text)
+    click.echo(f"Highlighted on #{article_id}", err=True)
+
+
+@click.command()
+@click.argument("article_ids", type=int, nargs=-1, required=True)
+@click.option("--yes", is_flag=True, help="Do not ask.")
+@pass_state
+def delete(state: State, article_ids: tuple[int, ...], yes: bool) -> None:
+    """Delete articles with their notes, highlights and vectors."""
+    library = _library(state)
+    for article_id in article_ids:
+        library.get(article_id)
+    if not yes and sys.stdin.isatty():
+        click.confirm(f"Delete {len(article_ids)} article(s)?", abort=True)
+    for article_id in article_ids:
+        library.delete(article_id)
+    click.echo(f"Deleted {len(article_ids)}", err=True)
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "markdown"]), default="jsonl")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout).")
+@pass_state
+def export(state: State, fmt: str, out: Path | None) -> None:
+    """Everything, losslessly: JSONL re-imports to the same library."""
+    library = _library(state)
+    if out is None:
+        count = library.export(sys.stdout, format=fmt)
+    else:
+        tmp = out.with_name(out.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as handle:
+            count = library.export(handle, format=fmt)
+        tmp.replace(out)
+    click.echo(f"Exported {count} articles", err=True)
+
+
+COMMANDS = [add, import_, fetch, list_, show, mark, note, tag, highlight, delete, export]

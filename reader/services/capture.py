@@ -1,0 +1,270 @@
+"""Capture: turn URLs, files and imports into articles, merging what is already there."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reader.errors import BadInput, ReaderError
+from reader.models import ImportBatch, ImportedItem, ImportProblem, utcnow
+from reader.services.context import LibraryContext
+from reader.storage.articles import ArticleStore
+
+# States an import may set; queued/failed belong to the fetcher.
+READING_STATES = ("unread", "reading", "read", "archived")
+# How far along each reading state is, so a merge never moves an article backwards.
+_STATE_RANK = {"queued": 0, "failed": 0, "unread": 1, "reading": 2, "read": 3, "archived": 4}
+
+
+@dataclass
+class CaptureReport:
+    """What a capture did, item by item, with the counts a summary line needs."""
+
+    added: list[int] = field(default_factory=list)
+    merged: list[int] = field(default_factory=list)
+    skipped: list[ImportProblem] = field(default_factory=list)
+    failed: list[ImportProblem] = field(default_factory=list)
+    feeds: int = 0
+
+    def extend(self, other: CaptureReport) -> None:
+        self.added += other.added
+        self.merged += other.merged
+        self.skipped += other.skipped
+        self.failed += other.failed
+        self.feeds += other.feeds
+
+    def summary(self) -> str:
+        parts = [
+            f"added {len(self.added)}",
+            f"merged {len(self.merged)}",
+            f"skipped {len(self.skipped)}",
+            f"failed {len(self.failed)}",
+        ]
+        if self.feeds:
+            parts.append(f"feeds {self.feeds}")
+        return ", ".join(parts)
+
+
+def text_hash(text: str) -> str:
+    """A hash of an article's words, blind to whitespace and case, to spot the same content twice."""
+    words = re.findall(r"\w+", text.lower())
+    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
+
+
+class Capture:
+    """Adds and merges articles. Every write for one item happens in one transaction."""
+
+    def __init__(self, ctx: LibraryContext) -> None:
+        self.ctx = ctx
+
+    @property
+    def store(self) -> ArticleStore:
+        return ArticleStore(self.ctx.db)
+
+    def add_url(self, raw: str, *, tags: list[str] = (), source: str = "add") -> CaptureReport:
+        from reader.fetch.urls import normalize_url
+
+        report = CaptureReport()
+        try:
+            url = normalize_url(raw)
+        except BadInput as exc:
+            report.failed.append(ImportProblem(raw, str(exc)))
+            return report
+        self.merge_item(ImportedItem(url=url, tags=list(tags)), source=source, report=report)
+        return report
+
+    def add_batch(self, batch: ImportBatch, *, tags: list[str] = (), source: str) -> CaptureReport:
+        report = CaptureReport(skipped=list(batch.skipped), failed=list(batch.problems))
+        id_map: dict[object, int] = {}
+        for item in batch.items:
+            if tags:
+                item.tags = [*item.tags, *tags]
+            try:
+                article_id = self.merge_item(item, source=source, report=report)
+            except ReaderError as exc:
+                report.failed.append(ImportProblem(item.url, str(exc)))
+                continue
+            if "id" in item.extra:
+                id_map[item.extra["id"]] = article_id
+        self._relink_duplicates(batch, id_map)
+        return report
+
+    def add_document(self, path: Path, *, tags: list[str] = ()) -> CaptureReport:
+        """A local HTML, Markdown or text file becomes an article of its own."""
+        report = CaptureReport()
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            report.failed.append(ImportProblem(str(path), f"cannot read: {exc.strerror or exc}"))
+            return report
+        content, problem = decode_bytes(raw)
+        if problem:
+            report.skipped.append(ImportProblem(str(path), problem))
+        url = path.resolve().as_uri()
+        suffix = path.suffix.lower()
+        if suffix in (".html", ".htm", ".xhtml") or content.lstrip()[:15].lower().startswith(
+            ("<!doctype html", "<html")
+        ):
+            from reader.extract.article import extract_article
+
+            extracted = extract_article(content, url)
+            title, text, markdown = extracted.title, extracted.text, extracted.markdown
+            item = ImportedItem(url=url, title=title or path.stem, author=extracted.author,
+                                published=extracted.published, language=extracted.language,
+                                text=text, markdown=markdown, tags=list(tags))
+            html = content
+        else:
+            title, text = _title_and_text(content, path.stem, markdown=suffix in (".md", ".markdown"))
+            item = ImportedItem(url=url, title=title, text=text, markdown=content, tags=list(tags))
+            html = None
+        if not (item.text or "").strip():
+            report.failed.append(ImportProblem(str(path), "the file has no readable text"))
+            return report
+        article_id = self.merge_item(item, source="file", report=report)
+        if html is not None:
+            from reader.storage.articles import compress_html
+
+            self.store.update(article_id, html=compress_html(html))
+        return report
+
+    def merge_item(self, item: ImportedItem, *, source: str, report: CaptureReport) -> int:
+        """Insert the item, or merge it into the article with the same canonical URL."""
+        from reader.fetch.urls import canonicalize
+
+        canonical = canonicalize(item.url)
+        store = self.store
+        with self.ctx.db.atomic():
+            existing = store.id_for_canonical(canonical)
+            if existing is None:
+                article_id = store.insert(**_new_article_values(item, canonical, source))
+                report.added.append(article_id)
+            else:
+                article_id = existing
+                self._merge_into(store, existing, item)
+                report.merged.append(article_id)
+            store.add_tags(article_id, item.tags)
+            self._add_notes(store, article_id, item)
+        return article_id
+
+    def _merge_into(self, store: ArticleStore, article_id: int, item: ImportedItem) -> None:
+        current = store.get(article_id)
+        values: dict[str, object] = {}
+        for name in ("title", "author", "site", "published", "language"):
+            if getattr(current, name) in (None, "") and getattr(item, name):
+                values[name] = getattr(item, name)
+        if item.text and not current.text:
+            values.update(_content_values(item))
+            values["status"] = current.target_status or item.status or "unread"
+        if item.added_at and (current.added_at is None or item.added_at < current.added_at):
+            values["added_at"] = item.added_at
+        if item.status in READING_STATES:
+            held = current.target_status if current.status in ("queued", "failed") else current.status
+            if _STATE_RANK[item.status] > _STATE_RANK.get(held or "unread", 1):
+                key = "target_status" if current.status in ("queued", "failed") else "status"
+                values[key] = item.status
+        if item.read_at and not current.read_at:
+            values["read_at"] = item.read_at
+        if item.progress is not None and item.progress > (current.progress or 0):
+            values["progress"] = item.progress
+        store.update(article_id, **values)
+
+    def _add_notes(self, store: ArticleStore, article_id: int, item: ImportedItem) -> None:
+        if not (item.notes or item.highlights):
+            return
+        current = store.get(article_id, full=False)
+        have_notes = {n.text for n in current.notes}
+        have_highlights = {h.text for h in current.highlights}
+        for note in item.notes:
+            if note.text and note.text not in have_notes:
+                store.add_note(article_id, note.text, note.created_at)
+                have_notes.add(note.text)
+        for highlight in item.highlights:
+            if highlight.text and highlight.text not in have_highlights:
+                store.add_highlight(article_id, highlight.text, highlight.note, highlight.created_at)
+                have_highlights.add(highlight.text)
+
+    def _relink_duplicates(self, batch: ImportBatch, id_map: dict[object, int]) -> None:
+        """Our own JSONL carries duplicate_of as old ids: point them at the new ones."""
+        store = self.store
+        for item in batch.items:
+            old = item.extra.get("duplicate_of")
+            if old is not None and item.extra.get("id") in id_map and old in id_map:
+                store.update(id_map[item.extra["id"]], duplicate_of=id_map[old])
+
+
+def _new_article_values(item: ImportedItem, canonical: str, source: str) -> dict[str, object]:
+    values: dict[str, object] = {
+        "url": item.url,
+        "canonical_url": canonical,
+        "title": item.title,
+        "author": item.author,
+        "site": item.site,
+        "published": item.published,
+        "language": item.language,
+        "added_at": item.added_at or utcnow(),
+        "read_at": item.read_at,
+        "progress": item.progress or 0.0,
+        "source": source,
+    }
+    if item.text:
+        values.update(_content_values(item))
+        values["status"] = item.status if item.status in READING_STATES else "unread"
+    else:
+        values["status"] = "failed" if item.status == "failed" else "queued"
+        values["target_status"] = item.status if item.status in READING_STATES else None
+    # Our own export carries the rest of the row; keep it so a round trip loses nothing.
+    for key in ("final_url", "fetched_at", "extraction", "extraction_note", "error",
+                "attempts", "status", "target_status", "content_hash", "word_count"):
+        if key in item.extra and item.extra[key] is not None:
+            values[key] = item.extra[key]
+    if "redirects" in item.extra and isinstance(item.extra["redirects"], list):
+        values["redirects"] = item.extra["redirects"]
+    return values
+
+
+def _content_values(item: ImportedItem) -> dict[str, object]:
+    text = item.text or ""
+    return {
+        "text": text,
+        "markdown": item.markdown or text,
+        "word_count": len(text.split()),
+        "content_hash": text_hash(text),
+        "extraction": "provided",
+        "fetched_at": utcnow(),
+    }
+
+
+def decode_bytes(raw: bytes) -> tuple[str, str | None]:
+    """Decode a local file: UTF-8 (with or without BOM), else a lossy fallback with a warning."""
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(raw).best()
+        if best is not None:
+            return str(best), f"not UTF-8; decoded as {best.encoding}"
+    except ImportError:  # pragma: no cover - charset_normalizer ships with our dependencies
+        pass
+    return raw.decode("cp1252", errors="replace"), "not UTF-8; undecodable bytes were replaced"
+
+
+def _title_and_text(content: str, fallback_title: str, *, markdown: bool) -> tuple[str, str]:
+    lines = [line for line in content.splitlines()]
+    title = fallback_title
+    for line in lines:
+        stripped = line.strip()
+        if stripped:
+            title = stripped.lstrip("#").strip() if markdown or stripped.startswith("#") else stripped
+            break
+    text = content
+    if markdown:
+        text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)  # images
+        text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links keep their words
+        text = re.sub(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s*", "", text, flags=re.M)
+        text = re.sub(r"(\*\*|__|`)", "", text)
+    return title[:300], text.strip()

@@ -1,0 +1,276 @@
+"""The library service: capture, fetch, reading state and export behind one face."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from reader.errors import BadInput
+from reader.models import STATUSES, Article, ImportBatch, ImportProblem, utcnow
+from reader.services.capture import Capture, CaptureReport
+from reader.services.context import LibraryContext, ProgressCallback, no_progress
+from reader.services.fetching import FetchReport, fetch_pending
+from reader.storage.articles import ArticleStore
+
+MARKS = {"read", "unread", "reading", "archived"}
+URLISH = re.compile(r"^(https?://|www\.)\S+$|^[\w.-]+\.[a-z]{2,}(/\S*)?$", re.I)
+
+
+@dataclass
+class AddResult:
+    capture: CaptureReport
+    fetch: FetchReport | None = None
+    index_message: str | None = None
+
+
+class LibraryService:
+    """Everything a user does to the library itself; the CLI and the TUI both call this."""
+
+    def __init__(self, ctx: LibraryContext) -> None:
+        self.ctx = ctx
+        self.capture = Capture(ctx)
+
+    @property
+    def store(self) -> ArticleStore:
+        return ArticleStore(self.ctx.db)
+
+    # -- capture -------------------------------------------------------------------
+    def add(self, inputs: list[str], *, tags: list[str] = (), stdin_text: str | None = None) -> CaptureReport:
+        """Queue URLs and add local files; `-` means the URLs in `stdin_text`."""
+        report = CaptureReport()
+        for raw in inputs:
+            raw = raw.strip()
+            if raw == "-":
+                report.extend(self._add_stdin(stdin_text or "", tags))
+            elif _looks_like_path(raw):
+                report.extend(self.capture.add_document(Path(raw).expanduser(), tags=list(tags)))
+            else:
+                report.extend(self.capture.add_url(raw, tags=list(tags)))
+        return report
+
+    def _add_stdin(self, text: str, tags) -> CaptureReport:
+        from reader.fetch.links import find_links
+
+        kind = "html" if "<a " in text.lower() else "markdown"
+        links, skipped = find_links(text, kind=kind)
+        report = CaptureReport(skipped=list(skipped))
+        if not links:
+            report.failed.append(ImportProblem("stdin", "no URLs found on standard input"))
+        for link in links:
+            report.extend(self.capture.add_url(link.url, tags=list(tags), source="stdin"))
+        return report
+
+    def import_file(
+        self, path: Path, *, format: str | None = None, tags: list[str] = (),
+        progress: ProgressCallback = no_progress,
+    ) -> CaptureReport:
+        """Import a reading list or export; an OPML file subscribes to its feeds and queues their items."""
+        from reader.fetch.importers import read_import
+
+        if not path.exists():
+            raise BadInput(f"{path}: no such file")
+        batch = read_import(path, format)
+        report = self.capture.add_batch(batch, tags=list(tags), source=f"import:{batch.format}")
+        if batch.feeds:
+            report.extend(self.subscribe(batch.feeds, tags=list(tags), progress=progress))
+        return report
+
+    def subscribe(self, feeds: list[dict[str, str]], *, tags: list[str] = (),
+                  progress: ProgressCallback = no_progress) -> CaptureReport:
+        """Record feeds, fetch each one and queue its items; a broken feed is one failed line."""
+        from reader.fetch.client import FetchOptions, fetch_all
+        from reader.fetch.feeds import parse_feed
+
+        db = self.ctx.db
+        report = CaptureReport()
+        urls = []
+        for feed in feeds:
+            db.execute(
+                "insert into feeds(url, title, site_url, added_at) values (?, ?, ?, ?) "
+                "on conflict(url) do update set title = coalesce(excluded.title, feeds.title)",
+                [feed["url"], feed.get("title"), feed.get("site_url"), utcnow()],
+            )
+            urls.append(feed["url"])
+        report.feeds = len(urls)
+
+        def on_result(result) -> None:
+            error = result.error
+            if result.ok and result.text:
+                try:
+                    _info, items = parse_feed(result.text, result.final_url or result.url)
+                except BadInput as exc:
+                    error = str(exc)
+                else:
+                    sub = self.capture.add_batch(ImportBatch("feed", items=items), tags=list(tags),
+                                                 source=f"feed:{result.url}")
+                    report.extend(sub)
+            if error:
+                report.failed.append(ImportProblem(result.url, error))
+            db.execute("update feeds set last_fetched_at = ?, error = ? where url = ?",
+                       [utcnow(), error, result.url])
+
+        fetch_all(urls, FetchOptions.from_settings(self.ctx.settings), on_result, accept="feed")
+        return report
+
+    def refresh_feeds(self, progress: ProgressCallback = no_progress) -> CaptureReport:
+        rows = self.ctx.db.execute("select url, title, site_url from feeds order by id").fetchall()
+        feeds = [{"url": u, "title": t, "site_url": s} for u, t, s in rows]
+        return self.subscribe(feeds, progress=progress) if feeds else CaptureReport()
+
+    def fetch(self, *, retry_failed: bool = False, progress: ProgressCallback = no_progress,
+              should_stop: Callable[[], bool] = lambda: False, ids: list[int] | None = None) -> FetchReport:
+        return fetch_pending(self.ctx, retry_failed=retry_failed, progress=progress,
+                             should_stop=should_stop, ids=ids)
+
+    def index_new(self, progress: ProgressCallback = no_progress) -> str | None:
+        """Embed and index what was just fetched; returns a message when indexing could not run."""
+        try:
+            from reader.services.indexing import index_pending
+        except ImportError:  # search is optional during early development
+            return None
+        from reader.errors import ReaderError
+
+        try:
+            index_pending(self.ctx, progress=progress)
+        except ReaderError as exc:
+            return f"indexing skipped: {exc}"
+        return None
+
+    # -- reading state -------------------------------------------------------------
+    def get(self, article_id: int) -> Article:
+        return self.store.get(article_id)
+
+    def list(self, *, status: str | None = None, tag: str | None = None,
+             limit: int | None = None) -> list[Article]:
+        if status and status not in STATUSES:
+            raise BadInput(f"unknown status {status!r}; one of: {', '.join(STATUSES)}")
+        return self.store.listing(status=status, tag=tag, limit=limit)
+
+    def mark(self, article_id: int, state: str) -> Article:
+        if state not in MARKS:
+            raise BadInput(f"unknown state {state!r}; one of: {', '.join(sorted(MARKS))}")
+        store = self.store
+        article = store.get(article_id, full=False)
+        values: dict[str, object] = {}
+        if state == "read":
+            values.update(read_at=article.read_at or utcnow(), progress=1.0)
+        elif state == "unread":
+            values.update(read_at=None, progress=0.0)
+        key = "target_status" if article.status in ("queued", "failed") else "status"
+        values[key] = state
+        store.update(article_id, **values)
+        return store.get(article_id)
+
+    def set_progress(self, article_id: int, progress: float) -> Article:
+        if not 0.0 <= progress <= 1.0:
+            raise BadInput("progress must be between 0 and 1")
+        store = self.store
+        article = store.get(article_id, full=False)
+        values: dict[str, object] = {"progress": progress}
+        if article.status in ("unread", "reading", "read"):
+            values["status"] = "read" if progress >= 1.0 else "reading"
+            if progress >= 1.0 and not article.read_at:
+                values["read_at"] = utcnow()
+        store.update(article_id, **values)
+        return store.get(article_id)
+
+    def note(self, article_id: int, text: str) -> Article:
+        if not text.strip():
+            raise BadInput("a note needs some text")
+        self.store.get(article_id, full=False)
+        self.store.add_note(article_id, text.strip())
+        return self.store.get(article_id)
+
+    def highlight(self, article_id: int, text: str, note: str = "") -> Article:
+        if not text.strip():
+            raise BadInput("a highlight needs some text")
+        self.store.get(article_id, full=False)
+        self.store.add_highlight(article_id, text.strip(), note.strip())
+        return self.store.get(article_id)
+
+    def tag(self, article_id: int, tags: list[str], *, remove: bool = False) -> Article:
+        self.store.get(article_id, full=False)
+        if remove:
+            self.store.remove_tags(article_id, tags)
+        else:
+            self.store.add_tags(article_id, tags)
+        return self.store.get(article_id)
+
+    def delete(self, article_id: int) -> None:
+        with self.ctx.db.atomic():
+            self._forget_derived(article_id)
+            self.store.delete(article_id)
+
+    def _forget_derived(self, article_id: int) -> None:
+        """Remove chunks, vectors and theme activations that belong to the article."""
+        try:
+            from reader.storage.chunks import forget_article
+        except ImportError:
+            return
+        forget_article(self.ctx.db, article_id)
+
+    # -- export --------------------------------------------------------------------
+    def export_rows(self) -> Iterator[dict]:
+        store = self.store
+        ids = [r[0] for r in self.ctx.db.execute("select id from articles order by id")]
+        for start in range(0, len(ids), 200):
+            chunk = ids[start:start + 200]
+            marks = ",".join("?" * len(chunk))
+            for article in store.query(f"id in ({marks})", chunk, order="id", full=True):
+                yield article_to_dict(article)
+
+    def export(self, out, *, format: str = "jsonl") -> int:
+        count = 0
+        for row in self.export_rows():
+            if format == "jsonl":
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            elif format == "markdown":
+                out.write(article_markdown(row))
+            else:
+                raise BadInput(f"unknown export format {format!r}; use jsonl or markdown")
+            count += 1
+        return count
+
+
+def article_to_dict(article: Article) -> dict:
+    data = asdict(article)
+    data["notes"] = [{"text": n["text"], "created_at": n["created_at"]} for n in data["notes"]]
+    data["highlights"] = [
+        {"text": h["text"], "note": h["note"], "created_at": h["created_at"]} for h in data["highlights"]
+    ]
+    return data
+
+
+def article_markdown(row: dict) -> str:
+    lines = [f"# {row['title'] or row['url']}", ""]
+    meta = [f"<{row['url']}>"]
+    for key in ("author", "site", "published", "status", "read_at"):
+        if row.get(key):
+            meta.append(f"{key}: {row[key]}")
+    if row["tags"]:
+        meta.append("tags: " + ", ".join(row["tags"]))
+    lines += [" · ".join(meta), ""]
+    for h in row["highlights"]:
+        lines.append(f"> {h['text']}")
+        if h["note"]:
+            lines.append(f"\n{h['note']}")
+        lines.append("")
+    for n in row["notes"]:
+        lines += [f"Note: {n['text']}", ""]
+    lines += [row.get("markdown") or row.get("text") or "", "", "---", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _looks_like_path(raw: str) -> bool:
+    if "://" in raw or raw.startswith(("javascript:", "data:", "mailto:")):
+        return False
+    path = Path(raw).expanduser()
+    if path.exists():
+        return True
+    return raw.startswith(("/", "./", "../", "~")) or (
+        path.suffix.lower() in (".html", ".htm", ".md", ".markdown", ".txt") and not URLISH.match(raw)
+    )
+

@@ -1,0 +1,204 @@
+"""Articles and what hangs off them (tags, notes, highlights) in SQLite."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from typing import Any
+
+from sqlite_utils import Database
+
+from reader.errors import NotFound
+from reader.models import Article, Highlight, Note, utcnow
+
+ARTICLE_COLUMNS = {f.name for f in fields(Article)} - {"tags", "notes", "highlights"}
+# Columns a listing needs; the text, Markdown and HTML stay on disk until asked for.
+LIST_COLUMNS = sorted(ARTICLE_COLUMNS - {"text", "markdown"})
+
+
+def compress_html(html: str | None) -> bytes | None:
+    return zlib.compress(html.encode("utf-8"), 6) if html else None
+
+
+def decompress_html(blob: bytes | None) -> str | None:
+    return zlib.decompress(blob).decode("utf-8") if blob else None
+
+
+def _article(row: dict[str, Any]) -> Article:
+    data = {k: row[k] for k in ARTICLE_COLUMNS if k in row}
+    data["redirects"] = json.loads(row["redirects"]) if row.get("redirects") else []
+    data["progress"] = data.get("progress") or 0.0
+    data["word_count"] = data.get("word_count") or 0
+    data["attempts"] = data.get("attempts") or 0
+    return Article(**data)
+
+
+class ArticleStore:
+    """Reads and writes articles through one connection."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- reading -------------------------------------------------------------------
+    def get(self, article_id: int, *, full: bool = True) -> Article:
+        cols = "*" if full else ", ".join(LIST_COLUMNS)
+        row = self.db.execute(f"select {cols} from articles where id = ?", [article_id]).fetchone()
+        if row is None:
+            raise NotFound(f"no article with id {article_id}")
+        names = [d[0] for d in self.db.execute(f"select {cols} from articles limit 0").description]
+        article = _article(dict(zip(names, row, strict=True)))
+        self._attach([article])
+        return article
+
+    def id_for_canonical(self, canonical_url: str) -> int | None:
+        row = self.db.execute(
+            "select id from articles where canonical_url = ?", [canonical_url]
+        ).fetchone()
+        return row[0] if row else None
+
+    def query(
+        self,
+        where: str = "1",
+        params: Sequence[Any] = (),
+        *,
+        order: str = "added_at desc, id desc",
+        limit: int | None = None,
+        full: bool = False,
+    ) -> list[Article]:
+        cols = "*" if full else ", ".join(LIST_COLUMNS)
+        sql = f"select {cols} from articles where {where} order by {order}"
+        if limit:
+            sql += f" limit {int(limit)}"
+        cursor = self.db.execute(sql, list(params))
+        names = [d[0] for d in cursor.description]
+        articles = [_article(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+        self._attach(articles)
+        return articles
+
+    def listing(
+        self, *, status: str | None = None, tag: str | None = None, limit: int | None = None
+    ) -> list[Article]:
+        clauses, params = [], []
+        if status:
+            clauses.append("status = ?")
+            params.append(status)
+        if tag:
+            clauses.append("id in (select article_id from article_tags where tag = ?)")
+            params.append(tag)
+        return self.query(" and ".join(clauses) or "1", params, limit=limit)
+
+    def html(self, article_id: int) -> str | None:
+        row = self.db.execute("select html from articles where id = ?", [article_id]).fetchone()
+        return decompress_html(row[0]) if row else None
+
+    def counts(self) -> dict[str, int]:
+        rows = self.db.execute("select status, count(*) from articles group by status").fetchall()
+        return dict(rows)
+
+    def _attach(self, articles: list[Article]) -> None:
+        if not articles:
+            return
+        by_id = {a.id: a for a in articles}
+        marks = ",".join("?" * len(by_id))
+        ids = list(by_id)
+        for article_id, tag in self.db.execute(
+            f"select article_id, tag from article_tags where article_id in ({marks}) order by tag", ids
+        ):
+            by_id[article_id].tags.append(tag)
+        for nid, article_id, text, created in self.db.execute(
+            f"select id, article_id, text, created_at from notes where article_id in ({marks}) order by id",
+            ids,
+        ):
+            by_id[article_id].notes.append(Note(text=text, created_at=created, id=nid))
+        for hid, article_id, text, note, created in self.db.execute(
+            f"select id, article_id, text, note, created_at from highlights "
+            f"where article_id in ({marks}) order by id",
+            ids,
+        ):
+            by_id[article_id].highlights.append(
+                Highlight(text=text, note=note or "", created_at=created, id=hid)
+            )
+
+    # -- writing -------------------------------------------------------------------
+    def insert(self, **values: Any) -> int:
+        values.setdefault("added_at", utcnow())
+        values.setdefault("status", "queued")
+        values["updated_at"] = utcnow()
+        if isinstance(values.get("redirects"), list):
+            values["redirects"] = json.dumps(values["redirects"])
+        unknown = set(values) - ARTICLE_COLUMNS - {"html"}
+        if unknown:
+            raise ValueError(f"unknown article columns: {sorted(unknown)}")
+        return self.db["articles"].insert(values).last_pk
+
+    def update(self, article_id: int, **values: Any) -> None:
+        if not values:
+            return
+        if isinstance(values.get("redirects"), list):
+            values["redirects"] = json.dumps(values["redirects"])
+        values["updated_at"] = utcnow()
+        unknown = set(values) - ARTICLE_COLUMNS - {"html"}
+        if unknown:
+            raise ValueError(f"unknown article columns: {sorted(unknown)}")
+        assignments = ", ".join(f"[{k}] = ?" for k in values)
+        cursor = self.db.execute(
+            f"update articles set {assignments} where id = ?", [*values.values(), article_id]
+        )
+        if cursor.rowcount == 0:
+            raise NotFound(f"no article with id {article_id}")
+
+    def add_tags(self, article_id: int, tags: Iterable[str]) -> list[str]:
+        """Add tags; returns the ones that were new."""
+        added = []
+        for tag in tags:
+            tag = tag.strip()
+            if not tag:
+                continue
+            cursor = self.db.execute(
+                "insert or ignore into article_tags(article_id, tag) values (?, ?)", [article_id, tag]
+            )
+            if cursor.rowcount:
+                added.append(tag)
+        return added
+
+    def remove_tags(self, article_id: int, tags: Iterable[str]) -> None:
+        for tag in tags:
+            self.db.execute(
+                "delete from article_tags where article_id = ? and tag = ?", [article_id, tag]
+            )
+
+    def add_note(self, article_id: int, text: str, created_at: str | None = None) -> int:
+        return self.db["notes"].insert(
+            {"article_id": article_id, "text": text, "created_at": created_at or utcnow()}
+        ).last_pk
+
+    def add_highlight(
+        self, article_id: int, text: str, note: str = "", created_at: str | None = None
+    ) -> int:
+        return self.db["highlights"].insert(
+            {
+                "article_id": article_id,
+                "text": text,
+                "note": note,
+                "created_at": created_at or utcnow(),
+            }
+        ).last_pk
+
+    def delete(self, article_id: int) -> None:
+        """Delete an article and everything that hangs off it."""
+        self.get(article_id, full=False)
+        self.db.execute("update articles set duplicate_of = null where duplicate_of = ?", [article_id])
+        for table in ("article_tags", "notes", "highlights"):
+            self.db.execute(f"delete from {table} where article_id = ?", [article_id])
+        self.db.execute("delete from articles where id = ?", [article_id])
+
+    def duplicate_of(self, content_hash: str, article_id: int) -> int | None:
+        """The oldest other article with the same content, if any."""
+        row = self.db.execute(
+            "select id from articles where content_hash = ? and id != ? and duplicate_of is null "
+            "order by id limit 1",
+            [content_hash, article_id],
+        ).fetchone()
+        return row[0] if row else None
