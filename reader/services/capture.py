@@ -99,9 +99,11 @@ class Capture:
         except OSError as exc:
             report.failed.append(ImportProblem(str(path), f"cannot read: {exc.strerror or exc}"))
             return report
-        content, problem = decode_bytes(raw)
-        if problem:
-            report.skipped.append(ImportProblem(str(path), problem))
+        from reader.fetch.decode import decode_body
+
+        content, codec = decode_body(raw)
+        if codec not in ("utf-8", "utf-8-sig", "ascii"):
+            report.skipped.append(ImportProblem(str(path), f"not UTF-8; read as {codec}"))
         url = path.resolve().as_uri()
         suffix = path.suffix.lower()
         if suffix in (".html", ".htm", ".xhtml") or content.lstrip()[:15].lower().startswith(
@@ -216,7 +218,7 @@ def _new_article_values(item: ImportedItem, canonical: str, source: str) -> dict
         values["target_status"] = item.status if item.status in READING_STATES else None
     # Our own export carries the rest of the row; keep it so a round trip loses nothing.
     for key in ("final_url", "fetched_at", "extraction", "extraction_note", "error",
-                "attempts", "status", "target_status", "content_hash", "word_count"):
+                "attempts", "status", "target_status", "content_hash", "word_count", "source"):
         if key in item.extra and item.extra[key] is not None:
             values[key] = item.extra[key]
     if "redirects" in item.extra and isinstance(item.extra["redirects"], list):
@@ -234,23 +236,6 @@ def _content_values(item: ImportedItem) -> dict[str, object]:
         "extraction": "provided",
         "fetched_at": utcnow(),
     }
-
-
-def decode_bytes(raw: bytes) -> tuple[str, str | None]:
-    """Decode a local file: UTF-8 (with or without BOM), else a lossy fallback with a warning."""
-    try:
-        return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        pass
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(raw).best()
-        if best is not None:
-            return str(best), f"not UTF-8; decoded as {best.encoding}"
-    except ImportError:  # pragma: no cover - charset_normalizer ships with our dependencies
-        pass
-    return raw.decode("cp1252", errors="replace"), "not UTF-8; undecodable bytes were replaced"
 
 
 def _title_and_text(content: str, fallback_title: str, *, markdown: bool) -> tuple[str, str]:

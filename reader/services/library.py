@@ -52,6 +52,13 @@ class LibraryService:
         return report
 
     def _add_stdin(self, text: str, tags) -> CaptureReport:
+        """A plain list of URLs is taken as it is; any other text is searched for its links."""
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if lines and all(" " not in line and "." in line for line in lines):
+            report = CaptureReport()
+            for line in lines:
+                report.extend(self.capture.add_url(line, tags=list(tags), source="stdin"))
+            return report
         from reader.fetch.links import find_links
 
         kind = "html" if "<a " in text.lower() else "markdown"

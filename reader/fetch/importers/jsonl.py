@@ -1,0 +1,124 @@
+"""reader's own JSONL export: one article object per line. A round trip must lose nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from reader.errors import ImportFormatError
+from reader.fetch.importers.common import ItemCollector, decode_text, parse_date, unique
+from reader.models import STATUSES, Highlight, ImportBatch, ImportedItem, Note
+
+_TEXT_FIELDS = ("title", "author", "site", "language", "text", "markdown")
+_DATE_FIELDS = ("published", "added_at", "read_at")
+# Keys ImportedItem holds itself; every other key of a line goes to ImportedItem.extra.
+_STANDARD = {"url", *_TEXT_FIELDS, *_DATE_FIELDS, "progress", "tags", "notes", "highlights"}
+
+
+def read_jsonl(path: Path) -> ImportBatch:
+    """Standard fields onto ImportedItem, everything else (id, canonical_url, status, ...) into
+    `extra`, untouched. `status` is also set on the item when it is a known state."""
+    collector = ItemCollector("jsonl")
+    text = decode_text(path.read_bytes(), collector.problems)
+    objects = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"line {number}"
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if objects == 0 and number <= 2 and not line.lstrip().startswith("{"):
+                raise ImportFormatError(
+                    f"{path.name}: not a JSONL file ({exc.msg} on line 1)"
+                ) from None
+            collector.problem(where, f"not valid JSON ({exc.msg} at column {exc.colno}); skipped")
+            continue
+        if not isinstance(value, dict):
+            collector.problem(where, f"expected an article object, found {type(value).__name__}")
+            continue
+        objects += 1
+        item = _item(value, where, collector)
+        if item is not None:
+            collector.add(item, where)
+    return collector.batch
+
+
+def _item(obj: dict, where: str, collector: ItemCollector) -> ImportedItem | None:
+    raw_url = obj.get("url")
+    if isinstance(raw_url, str) and raw_url.lower().startswith("file:"):
+        url = raw_url  # a local document added by path: never fetched, its text travels with it
+    else:
+        url = collector.url(raw_url, where)
+    if url is None:
+        return None
+    item = ImportedItem(url=url)
+    item.extra = {key: value for key, value in obj.items() if key not in _STANDARD}
+    for name in _TEXT_FIELDS:
+        value = obj.get(name)
+        if isinstance(value, str):
+            setattr(item, name, value)
+        elif value is not None:
+            collector.problem(where, f"{name} is not a string; kept in extra")
+            item.extra[name] = value
+    for name in _DATE_FIELDS:
+        try:  # validated, but kept as written: a round trip must not reformat anything
+            setattr(item, name, _kept_date(obj.get(name)))
+        except ValueError as exc:
+            collector.problem(where, f"{name}: {exc}; kept in extra")
+            item.extra[name] = obj.get(name)
+    status = obj.get("status")
+    if status in STATUSES:
+        item.status = status
+    item.progress = _progress(obj.get("progress"), where, collector, item)
+    item.tags = unique(str(tag).strip() for tag in obj.get("tags") or [] if tag is not None)
+    item.notes = [
+        Note(text=n["text"], created_at=_date(n, where, collector), id=n.get("id"))
+        for n in _records(obj.get("notes"), "notes", where, collector)
+    ]
+    item.highlights = [
+        Highlight(text=h["text"], note=h.get("note") or "", created_at=_date(h, where, collector),
+                  id=h.get("id"))
+        for h in _records(obj.get("highlights"), "highlights", where, collector)
+    ]  # fmt: skip
+    return item
+
+
+def _progress(
+    value: object, where: str, collector: ItemCollector, item: ImportedItem
+) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1:
+        return float(value)
+    collector.problem(where, f"progress {value!r} is not between 0 and 1; kept in extra")
+    item.extra["progress"] = value
+    return None
+
+
+def _records(value: object, name: str, where: str, collector: ItemCollector) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        collector.problem(where, f"{name} is not a list; left out")
+        return []
+    good = [
+        r for r in value if isinstance(r, dict) and isinstance(r.get("text"), str) and r["text"]
+    ]
+    if len(good) < len(value):
+        collector.problem(where, f"{len(value) - len(good)} of its {name} have no text; left out")
+    return good
+
+
+def _kept_date(value: object) -> str | None:
+    """The date as written when it is a readable one (else ValueError); numbers become ISO."""
+    parsed = parse_date(value)
+    return value if isinstance(value, str) and parsed is not None else parsed
+
+
+def _date(record: dict, where: str, collector: ItemCollector) -> str | None:
+    try:
+        return _kept_date(record.get("created_at"))
+    except ValueError as exc:
+        collector.problem(where, f"created_at: {exc}; left empty")
+        return None
