@@ -128,9 +128,11 @@ class LibraryService:
         return self.subscribe(feeds, progress=progress) if feeds else CaptureReport()
 
     def fetch(self, *, retry_failed: bool = False, progress: ProgressCallback = no_progress,
-              should_stop: Callable[[], bool] = lambda: False, ids: list[int] | None = None) -> FetchReport:
+              should_stop: Callable[[], bool] = lambda: False, ids: list[int] | None = None,
+              workers: int | None = None) -> FetchReport:
+        """Fetch what is queued; `workers` extraction processes (0 extracts inline)."""
         return fetch_pending(self.ctx, retry_failed=retry_failed, progress=progress,
-                             should_stop=should_stop, ids=ids)
+                             should_stop=should_stop, ids=ids, workers=workers)
 
     def index_new(self, progress: ProgressCallback = no_progress) -> str | None:
         """Embed and index what was just fetched; returns a message when indexing could not run."""

@@ -1,0 +1,4 @@
+"""Sample content for `reader demo`: original essays (essays/*.md) and manifest.json.
+
+Data only: `reader.services.demo` reads these files and builds a library from them.
+"""

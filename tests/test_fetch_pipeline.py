@@ -1,0 +1,138 @@
+"""`reader add` and `reader fetch` end to end against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from reader.cli import main
+from reader.services.library import LibraryService
+from tests.httpserver import http_server_fixture  # noqa: F401
+
+
+@pytest.fixture
+def library(ctx) -> LibraryService:
+    ctx.settings.read_timeout = 1.0
+    ctx.settings.connect_timeout = 1.0
+    ctx.settings.retries = 1
+    ctx.settings.max_bytes = 64 * 1024
+    return LibraryService(ctx)
+
+
+def test_a_batch_records_every_failure_and_keeps_going(library: LibraryService, http_server) -> None:
+    urls = {
+        "good": http_server.url("/pages/essay-gardens.html"),
+        "redirected": http_server.url("/redirect/3"),
+        "flaky": http_server.url("/flaky"),
+        "missing": http_server.url("/missing"),
+        "pdf": http_server.url("/report.pdf"),
+        "loop": http_server.url("/loop/a"),
+        "big": http_server.url("/big"),
+        "empty": http_server.url("/empty"),
+        "latin1": http_server.url("/pages/latin1-cafe.html"),
+    }
+    added = library.add(list(urls.values()))
+    ids = dict(zip(urls, added.added, strict=True))
+    report = library.fetch(workers=0)
+    assert len(report.fetched) + len(report.failed) == len(urls)
+
+    good = library.get(ids["good"])
+    assert good.status == "unread" and good.fetched_at and good.word_count > 100
+    assert good.title and good.content_hash and good.extraction == "full"
+    # The same page through a redirect chain: fetched, redirects recorded, flagged as a duplicate.
+    redirected = library.get(ids["redirected"])
+    assert redirected.final_url == urls["good"]
+    assert len(redirected.redirects) == 3
+    assert {redirected.duplicate_of, good.duplicate_of} - {None} == {min(ids["good"], ids["redirected"])}
+    assert library.get(ids["flaky"]).status == "unread"
+    assert library.get(ids["flaky"]).attempts == 2
+    assert "é" in library.get(ids["latin1"]).text or "à" in library.get(ids["latin1"]).text
+    for name in ("missing", "pdf", "loop", "big"):
+        article = library.get(ids[name])
+        assert article.status == "failed", name
+        assert article.error, name
+    assert "404" in library.get(ids["missing"]).error
+    assert "pdf" in library.get(ids["pdf"]).error.lower()
+    assert library.get(ids["empty"]).status in ("failed", "unread")
+
+
+def test_retry_failed_only_when_asked(library: LibraryService, http_server) -> None:
+    article_id = library.add([http_server.url("/missing")]).added[0]
+    library.fetch(workers=0)
+    assert library.fetch(workers=0).fetched == []
+    first = library.get(article_id).attempts
+    library.fetch(retry_failed=True, workers=0)
+    assert library.get(article_id).attempts > first
+
+
+def test_stopping_a_batch_loses_nothing(library: LibraryService, http_server) -> None:
+    pages = ["essay-gardens.html", "essay-bridges.html", "guide-sourdough.html"]
+    library.add([http_server.url(f"/pages/{p}") for p in pages])
+    calls = {"n": 0}
+
+    def stop_after_first() -> bool:
+        calls["n"] += 1
+        return library.ctx.db.execute(
+            "select count(*) from articles where status = 'unread'"
+        ).fetchone()[0] >= 1
+
+    library.fetch(should_stop=stop_after_first, workers=0)
+    statuses = [a.status for a in library.list()]
+    assert statuses.count("unread") >= 1
+    library.fetch(workers=0)  # the next run picks up the rest
+    assert [a.status for a in library.list()] == ["unread"] * 3
+
+
+def test_marked_read_while_queued_is_read_once_fetched(library: LibraryService, http_server) -> None:
+    article_id = library.add([http_server.url("/pages/essay-bridges.html")]).added[0]
+    library.mark(article_id, "read")
+    library.fetch(workers=0)
+    article = library.get(article_id)
+    assert article.status == "read" and article.read_at
+
+
+def test_cli_add_fetches_and_lists(http_server) -> None:
+    url = http_server.url("/pages/guide-sourdough.html")
+    result = CliRunner().invoke(main, ["add", "--no-index", url, "--tag", "bread"])
+    assert result.exit_code == 0, result.output
+    assert "fetched 1, failed 0" in result.stderr
+    rows = json.loads(CliRunner().invoke(main, ["list", "--json"]).stdout)
+    assert rows[0]["status"] == "unread" and rows[0]["tags"] == ["bread"]
+
+
+def test_import_newsletter_queues_and_fetches_its_links(library: LibraryService, http_server,
+                                                        tmp_path) -> None:
+    doc = tmp_path / "issue.md"
+    doc.write_text(
+        "# Weekly links\n\n"
+        f"- [Gardens]({http_server.url('/pages/essay-gardens.html')})\n"
+        f"- [Bridges]({http_server.url('/pages/essay-bridges.html')}?utm_source=newsletter)\n"
+        "- [Unsubscribe](https://news.example.com/unsubscribe?u=1)\n",
+        "utf-8",
+    )
+    report = library.import_file(doc)
+    assert len(report.added) == 2
+    assert any("unsubscribe" in s.where.lower() or "unsubscribe" in s.message.lower()
+               for s in report.skipped)
+    library.fetch(workers=0)
+    assert sorted(a.status for a in library.list()) == ["unread", "unread"]
+
+
+def test_opml_subscribes_and_queues_feed_items(library: LibraryService, http_server,
+                                               tmp_path) -> None:
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head><title>Mine</title></head><body>'
+        f'<outline type="rss" text="Test feed" xmlUrl="{http_server.url("/feed.xml")}"/>'
+        '<outline type="rss" text="Broken" xmlUrl="' + http_server.url("/missing") + '"/>'
+        "</body></opml>",
+        "utf-8",
+    )
+    report = library.import_file(opml)
+    assert report.feeds == 2
+    assert report.added, "the feed's items are queued"
+    assert any("404" in p.message for p in report.failed)
+    feeds = library.ctx.db.execute("select url, error from feeds order by id").fetchall()
+    assert feeds[0][1] is None and "404" in feeds[1][1]
