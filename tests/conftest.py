@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.httpserver import http_server_fixture  # noqa: F401
+
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 

@@ -9,7 +9,6 @@ from click.testing import CliRunner
 
 from reader.cli import main
 from reader.services.library import LibraryService
-from tests.httpserver import http_server_fixture  # noqa: F401
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ LIST_COLUMNS = sorted(ARTICLE_COLUMNS - {"text", "markdown"})
 
 
 def compress_html(html: str | None) -> bytes | None:
-    return zlib.compress(html.encode("utf-8"), 6) if html else None
+    return zlib.compress(html.encode("utf-8"), 1) if html else None
 
 
 def decompress_html(blob: bytes | None) -> str | None:

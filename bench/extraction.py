@@ -1,0 +1,219 @@
+"""Extraction benchmark: reader's fetch + extract path against trafilatura.extract alone.
+
+Serves every page of the article-extraction corpus from 127.0.0.1, adds them all
+with one `reader --home TMP add --no-index URL...` (so our concurrency and worker
+pool apply; indexing is left out because it is not extraction), reads the stored
+text back with `reader export --format jsonl`, and scores it against the gold
+article bodies. In the same run it times `trafilatura.extract(html)` on the same
+pages in a single process.
+
+Score: bags of lower-cased `\\w+` tokens (the same for both sides), precision,
+recall and F1 per page, averaged over pages; a lost page scores 0.
+
+    python bench/extraction.py [CORPUS] [--direct] [--limit N]
+
+`--direct` runs fetch_all + ExtractorPool in this process instead of the CLI.
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = REPO.parent / "shared" / "corpora" / "article-extraction"
+TOKEN = re.compile(r"\w+")
+
+
+def load_corpus(folder: Path, limit: int | None) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Page bytes and gold bodies by id (the file stem without .html.gz)."""
+    gold_all = json.loads((folder / "ground-truth.json").read_text("utf-8"))
+    pages: dict[str, bytes] = {}
+    for path in sorted((folder / "html").glob("*.html.gz")):
+        page_id = path.name[: -len(".html.gz")]
+        if page_id in gold_all:
+            pages[page_id] = gzip.decompress(path.read_bytes())
+        if limit and len(pages) >= limit:
+            break
+    gold = {page_id: gold_all[page_id]["articleBody"] for page_id in pages}
+    return pages, gold
+
+
+@contextmanager
+def serve(pages: dict[str, bytes]) -> Iterator[str]:
+    """Serve /p/<id>.html on a free port of 127.0.0.1; yields the base URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
+        disable_nagle_algorithm = True  # else each response waits on a delayed ACK
+
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            page_id = self.path.removeprefix("/p/").removesuffix(".html")
+            body = pages.get(page_id)
+            if body is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            return
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def page_id_of(url: str) -> str | None:
+    path = urlsplit(url).path
+    if not path.startswith("/p/"):
+        return None
+    return path.removeprefix("/p/").removesuffix(".html")
+
+
+def run_cli(urls: list[str]) -> tuple[dict[str, str], float]:
+    """`reader add` every URL in one command; returns stored text by page id, and seconds."""
+    with tempfile.TemporaryDirectory(prefix="reader-bench-") as home:
+        reader = [*_reader_command(), "--home", home]
+        started = time.perf_counter()
+        added = subprocess.run(
+            [*reader, "add", "--no-index", *urls], capture_output=True, text=True
+        )
+        seconds = time.perf_counter() - started
+        if added.returncode not in (0, 1):
+            sys.exit(f"reader add failed ({added.returncode}):\n{added.stderr[-2000:]}")
+        exported = subprocess.run(
+            [*reader, "export", "--format", "jsonl"], capture_output=True, text=True, check=True
+        )
+    texts: dict[str, str] = {}
+    for line in exported.stdout.splitlines():
+        if line.strip():
+            row = json.loads(line)
+            page_id = page_id_of(row.get("url") or "")
+            if page_id is not None and row.get("text"):
+                texts[page_id] = row["text"]
+    return texts, seconds
+
+
+def _reader_command() -> list[str]:
+    """The installed `reader` script beside this Python, else `python -m reader`."""
+    script = Path(sys.executable).with_name("reader")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "reader"]
+
+
+def run_direct(urls: list[str]) -> tuple[dict[str, str], float]:
+    """fetch_all + ExtractorPool in this process, without the CLI or SQLite."""
+    from reader.config import Settings
+    from reader.extract.pool import ExtractorPool
+    from reader.fetch.client import FetchOptions, FetchResult, fetch_all
+
+    futures = {}
+    started = time.perf_counter()
+    with ExtractorPool() as pool:
+
+        def on_result(result: FetchResult) -> None:
+            if result.ok:
+                futures[page_id_of(result.url)] = pool.submit(result.text or "", result.final_url)
+
+        fetch_all(urls, FetchOptions.from_settings(Settings()), on_result)
+        texts = {page_id: f.result().text for page_id, f in futures.items()}
+    seconds = time.perf_counter() - started
+    return {k: v for k, v in texts.items() if k and v}, seconds
+
+
+def run_trafilatura(pages: dict[str, bytes]) -> tuple[dict[str, str], float]:
+    """trafilatura.extract(html) on every page, one process, timed like ours."""
+    import trafilatura
+
+    texts: dict[str, str] = {}
+    started = time.perf_counter()
+    for page_id, body in pages.items():
+        texts[page_id] = trafilatura.extract(body.decode("utf-8", errors="replace")) or ""
+    return texts, time.perf_counter() - started
+
+
+def score(predicted: dict[str, str], gold: dict[str, str], seconds: float) -> dict[str, float]:
+    """Mean token-bag precision, recall and F1 over every gold page, and pages per second."""
+    totals = [0.0, 0.0, 0.0]
+    for page_id, reference in gold.items():
+        p, r, f = prf(predicted.get(page_id, ""), reference)
+        totals[0] += p
+        totals[1] += r
+        totals[2] += f
+    n = len(gold)
+    return {
+        "f1": round(totals[2] / n, 4),
+        "precision": round(totals[0] / n, 4),
+        "recall": round(totals[1] / n, 4),
+        "pages_per_s": round(n / seconds, 2),
+        "seconds": round(seconds, 2),
+    }
+
+
+def prf(predicted: str, reference: str) -> tuple[float, float, float]:
+    ours = Counter(TOKEN.findall(predicted.lower()))
+    gold = Counter(TOKEN.findall(reference.lower()))
+    if not ours or not gold:
+        return (1.0, 1.0, 1.0) if not ours and not gold else (0.0, 0.0, 0.0)
+    common = sum((ours & gold).values())
+    precision, recall = common / sum(ours.values()), common / sum(gold.values())
+    f1 = 2 * precision * recall / (precision + recall) if common else 0.0
+    return precision, recall, f1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus_arg", nargs="?", type=Path, help="corpus folder")
+    parser.add_argument("--corpus", type=Path, help="corpus folder (same as the positional)")
+    parser.add_argument("--direct", action="store_true", help="skip the CLI and SQLite")
+    parser.add_argument("--limit", type=int, help="only the first N pages")
+    args = parser.parse_args()
+    corpus = args.corpus or args.corpus_arg or DEFAULT_CORPUS
+    if not (corpus / "ground-truth.json").exists():
+        sys.exit(f"{corpus}: no ground-truth.json (is ../shared/corpora beside the checkout?)")
+    pages, gold = load_corpus(corpus, args.limit)
+
+    baseline_texts, baseline_seconds = run_trafilatura(pages)
+    with serve(pages) as base:
+        urls = [f"{base}/p/{page_id}.html" for page_id in pages]
+        ours_texts, ours_seconds = (run_direct if args.direct else run_cli)(urls)
+    ours = score(ours_texts, gold, ours_seconds)
+    theirs = score(baseline_texts, gold, baseline_seconds)
+    report = {
+        "ours": ours,
+        "trafilatura": theirs,
+        "pages": len(gold),
+        "failed": sum(1 for page_id in gold if not ours_texts.get(page_id)),
+        "f1_ratio": round(ours["f1"] / theirs["f1"], 3) if theirs["f1"] else None,
+        "speed_ratio": round(ours["pages_per_s"] / theirs["pages_per_s"], 3),
+        "mode": "direct" if args.direct else "cli",
+        "tokens": "lower-cased \\w+ bags",
+    }
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
