@@ -92,3 +92,192 @@ def m001_create_library(db: Database) -> None:
     db["feeds"].create_index(["url"], unique=True)
 
     db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+@migrations()
+def m002_search(db: Database) -> None:
+    """Chunks, their vectors keyed by (model, content hash), and FTS5 over title and text."""
+    # AUTOINCREMENT: a chunk id is also its label in the HNSW index, so ids are never reused.
+    db.execute(
+        """
+        CREATE TABLE chunks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,      -- position in the article, from 0
+            start_char INTEGER NOT NULL,   -- the passage is articles.text[start_char:end_char]
+            end_char INTEGER NOT NULL,
+            context TEXT NOT NULL,         -- the title as the model reads it before the passage
+            text TEXT NOT NULL,            -- the passage
+            token_count INTEGER NOT NULL,  -- word pieces of context + passage, special tokens excluded
+            content_hash TEXT NOT NULL     -- sha256 of exactly the text embedded
+        )
+        """
+    )
+    db.execute("CREATE INDEX chunks_article_id ON chunks(article_id)")
+    # Covering: "which chunks have a vector" is answered from the two indexes alone.
+    db.execute("CREATE INDEX chunks_content_hash ON chunks(content_hash, article_id)")
+    db.execute(
+        """
+        CREATE TABLE embeddings (
+            id INTEGER PRIMARY KEY,
+            model TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            dimension INTEGER NOT NULL,
+            vector BLOB NOT NULL,          -- float32, little-endian, L2-normalised
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    # The key of a vector. A separate index (not WITHOUT ROWID) keeps lookups off the blobs.
+    db.execute("CREATE UNIQUE INDEX embeddings_key ON embeddings(model, content_hash)")
+    # What each article's chunks were cut from; `stale` is set by a trigger when title or text change.
+    db.execute(
+        """
+        CREATE TABLE chunk_sources (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            source_hash TEXT NOT NULL,
+            tokenizer TEXT NOT NULL,
+            chunk_count INTEGER NOT NULL,
+            chunked_at TEXT NOT NULL,
+            stale INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE VIRTUAL TABLE articles_fts USING fts5(
+            title, text, content="articles", content_rowid="id",
+            tokenize='porter unicode61 remove_diacritics 2'
+        )
+        """
+    )
+    db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
+    db.execute(
+        """
+        CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+            INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+            INSERT INTO articles_fts(articles_fts, rowid, title, text)
+            VALUES ('delete', old.id, old.title, old.text);
+        END
+        """
+    )
+    # Only title and text matter: reading progress and status updates leave the index alone.
+    db.execute(
+        """
+        CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text ON articles BEGIN
+            INSERT INTO articles_fts(articles_fts, rowid, title, text)
+            VALUES ('delete', old.id, old.title, old.text);
+            INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+            UPDATE chunk_sources SET stale = 1 WHERE article_id = new.id;
+        END
+        """
+    )
+
+
+@migrations()
+def m003_themes(db: Database) -> None:
+    # One row per training: the explicit config and the weights trained with it.
+    db["theme_runs"].create(
+        {
+            "id": int,
+            "created_at": str,
+            "model": str,  # embedding model of the chunk vectors it was trained on
+            "dimension": int,
+            "kind": str,  # full | incremental
+            "config": str,  # JSON of reader.ml.sae.SAEConfig
+            "metrics": str,  # JSON: held-out FVU, L0, dead fraction, timings, ...
+            "why": str,  # the sizing and full/incremental decisions, in words
+            "n_articles": int,
+            "n_chunks": int,
+            "weights": bytes,  # .npz of float32 arrays: encoder, decoder, biases, normaliser
+            "parent_id": int,  # the run it was warm-started or matched from
+        },
+        pk="id",
+        foreign_keys=[("parent_id", "theme_runs", "id")],
+    )
+    # A theme keeps its id across runs while its direction is matched; retired otherwise.
+    db["themes"].create(
+        {
+            "id": int,
+            "run_id": int,  # latest run that matched it
+            "latent": int,  # its row in that run's decoder (null once retired)
+            "level": str,  # broad | fine
+            "label": str,  # from keywords
+            "name": str,  # the user's name for it: survives retraining
+            "llm_label": str,
+            "keywords": str,  # JSON list
+            "hidden": int,  # generic or incoherent: kept as a facet, left out of lists
+            "hidden_reason": str,
+            "density": float,  # share of articles it fires on
+            "max_activation": float,
+            "mean_activation": float,
+            "coherence": float,  # mean cosine between its top articles
+            "label_auc": float,
+            "n_articles": int,
+            "parent_id": int,  # the broad theme a fine one belongs under
+            "created_run_id": int,
+            "is_new": int,  # appeared in the latest run
+            "match_cosine": float,  # decoder cosine to itself in the previous run
+            "extra": str,  # JSON
+            "created_at": str,
+            "updated_at": str,
+            "retired_at": str,
+        },
+        pk="id",
+        defaults={"hidden": 0, "is_new": 1},
+        foreign_keys=[("run_id", "theme_runs", "id"), ("created_run_id", "theme_runs", "id")],
+    )
+    db["themes"].create_index(["retired_at"])
+    db["theme_run_latents"].create(
+        {"run_id": int, "level": str, "latent": int, "theme_id": int, "cosine": float},
+        pk=("run_id", "level", "latent"),
+        foreign_keys=[("run_id", "theme_runs", "id"), ("theme_id", "themes", "id")],
+    )
+    # Activations of the active run; rows go with their article.
+    db.execute(
+        "create table chunk_themes (chunk_id integer not null, "
+        "article_id integer not null references articles(id) on delete cascade, "
+        "theme_id integer not null references themes(id), value float not null, "
+        "primary key (chunk_id, theme_id))"
+    )
+    db["chunk_themes"].create_index(["theme_id", "value"])
+    db["chunk_themes"].create_index(["article_id"])
+    db.execute(
+        "create table article_themes ("
+        "article_id integer not null references articles(id) on delete cascade, "
+        "theme_id integer not null references themes(id), value float not null, "
+        "strength float not null, passages integer not null, "
+        "primary key (article_id, theme_id))"
+    )
+    db["article_themes"].create_index(["theme_id", "strength"])
+
+
+@migrations()
+def m004_digests(db: Database) -> None:
+    """Saved digests: the window, the articles in it, the draft and its edits."""
+    db["digests"].create(
+        {
+            "id": int,
+            "created_at": str,
+            "window_start": str,  # included
+            "window_end": str,  # excluded; the next digest starts here
+            "subject": str,
+            "article_ids": str,  # JSON list: the read articles, in digest order
+            "unread_ids": str,  # JSON list: saved in the window, not read yet
+            "format": str,  # markdown
+            "text": str,  # the draft, or the user's edited version of it
+            "data": str,  # JSON: sections, items and notes the draft was rendered from
+            "edited_at": str,
+            "pushed_at": str,  # when it was sent to Buttondown as a draft
+            "remote_id": str,  # its id there
+        },
+        pk="id",
+        not_null={"created_at", "window_start", "window_end", "article_ids", "text"},
+    )
+    db["digests"].create_index(["window_end"])

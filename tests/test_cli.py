@@ -32,7 +32,7 @@ def test_help_does_not_import_torch_or_sentence_transformers() -> None:
 def test_list_json_prints_json_only(tmp_path: Path) -> None:
     essay = tmp_path / "e.md"
     essay.write_text("# Essay\n\nBody words.", "utf-8")
-    assert run("add", str(essay), "--tag", "demo").exit_code == 0
+    assert run("add", "--no-index", str(essay), "--tag", "demo").exit_code == 0
     result = CliRunner().invoke(main, ["list", "--json"])
     rows = json.loads(result.stdout)
     assert rows[0]["title"] == "Essay" and rows[0]["tags"] == ["demo"]
@@ -63,7 +63,7 @@ def test_add_of_only_bad_items_fails_with_a_line_each() -> None:
 def test_reading_state_commands(tmp_path: Path) -> None:
     essay = tmp_path / "e.txt"
     essay.write_text("Title\n\nBody", "utf-8")
-    run("add", str(essay))
+    run("add", "--no-index", str(essay))
     assert run("mark", "1", "--read").exit_code == 0
     assert run("note", "1", "a thought").exit_code == 0
     assert run("highlight", "1", "Body", "--note", "why").exit_code == 0
@@ -84,6 +84,6 @@ def test_home_option_overrides_environment(tmp_path: Path) -> None:
     other = tmp_path / "elsewhere"
     essay = tmp_path / "e.txt"
     essay.write_text("T\n\nB", "utf-8")
-    assert run("--home", str(other), "add", str(essay)).exit_code == 0
+    assert run("--home", str(other), "add", "--no-index", str(essay)).exit_code == 0
     assert (other / "reader.db").exists()
     assert json.loads(CliRunner().invoke(main, ["list", "--json"]).stdout) == []

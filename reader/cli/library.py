@@ -26,7 +26,9 @@ def _print_capture(report, *, verb: str) -> None:
     click.echo(f"{verb}: {report.summary()}", err=True)
 
 
-def _fetch_and_index(state: State, *, retry_failed: bool = False, index: bool = True) -> None:
+def _fetch_and_index(state: State, *, retry_failed: bool = False, index: bool = True,
+                     captured: bool = False) -> None:
+    """Fetch what is queued, then index what is new (fetched now, or captured with its text)."""
     library = _library(state)
     with progress_bar("Fetching") as progress:
         report = library.fetch(retry_failed=retry_failed, progress=progress)
@@ -35,7 +37,7 @@ def _fetch_and_index(state: State, *, retry_failed: bool = False, index: bool = 
     for article_id, original in report.duplicates:
         click.echo(f"duplicate: #{article_id} has the same text as #{original}", err=True)
     click.echo(f"Fetch: {report.summary()} in {report.seconds:.1f}s", err=True)
-    if index and report.fetched:
+    if index and (report.fetched or captured):
         with progress_bar("Indexing") as progress:
             message = library.index_new(progress=progress)
         if message:
@@ -54,9 +56,14 @@ def add(state: State, inputs: tuple[str, ...], tags: tuple[str, ...], no_fetch: 
     stdin_text = sys.stdin.read() if "-" in inputs else None
     report = _library(state).add(list(inputs), tags=list(tags), stdin_text=stdin_text)
     _print_capture(report, verb="Add")
+    captured = bool(report.added or report.merged)
     if not no_fetch:
-        _fetch_and_index(state, index=not no_index)
-    if report.failed and not (report.added or report.merged):
+        _fetch_and_index(state, index=not no_index, captured=captured)
+    elif not no_index and captured:
+        message = _library(state).index_new()
+        if message:
+            click.echo(message, err=True)
+    if report.failed and not captured:
         sys.exit(1)
 
 
@@ -80,7 +87,7 @@ def import_(state: State, file: Path, fmt: str | None, tags: tuple[str, ...], no
     report = library.import_file(file, format=fmt, tags=list(tags))
     _print_capture(report, verb="Import")
     if not no_fetch:
-        _fetch_and_index(state, index=not no_index)
+        _fetch_and_index(state, index=not no_index, captured=bool(report.added))
     elif not no_index and report.added:
         message = library.index_new()
         if message:
@@ -139,10 +146,12 @@ def list_(state: State, status: str | None, tag: str | None, limit: int | None, 
 def show(state: State, article_id: int, as_json: bool) -> None:
     """One article with its text, notes, highlights and themes."""
     from reader.services.library import article_to_dict
+    from reader.services.themes import ThemeService
 
     article = _library(state).get(article_id)
+    themes = ThemeService(state.context).themes_of(article_id)
     if as_json:
-        echo_json(article_to_dict(article))
+        echo_json({**article_to_dict(article), "themes": themes})
         return
     click.echo(click.style(article.title or article.url, bold=True))
     meta = [x for x in (article.author, article.site, article.published) if x]
@@ -150,6 +159,8 @@ def show(state: State, article_id: int, as_json: bool) -> None:
     click.echo(f"status: {article.status}  words: {article.word_count}  progress: {article.progress:.0%}")
     if article.tags:
         click.echo("tags: " + ", ".join(article.tags))
+    if themes:
+        click.echo("themes: " + ", ".join(f"{t['title']} ({t['strength']:.2f})" for t in themes))
     if article.error:
         click.echo(f"last error: {article.error} (after {article.attempts} attempts)")
     if article.extraction_note:

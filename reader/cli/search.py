@@ -1,3 +1,120 @@
-"""CLI commands: search."""
+"""CLI commands: `reader index`, `reader search`, `reader related`.
 
-COMMANDS: list = []
+Nothing here imports numpy, torch or the model at import time: `reader --help` stays instant,
+and `reader search` loads only ONNX Runtime, never torch.
+"""
+
+from __future__ import annotations
+
+import click
+
+from reader.cli.common import State, echo_json, pass_state, progress_bar
+from reader.errors import ReaderError
+
+STATUS_CHOICES = ["unread", "reading", "read", "archived"]
+
+
+@click.command(name="index")
+@click.option("--rebuild", is_flag=True, help="Rebuild the search index file from the library.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_state
+def index(state: State, rebuild: bool, as_json: bool) -> None:
+    """Chunk, embed and index the articles not searchable by meaning yet."""
+    from dataclasses import asdict
+
+    from reader.services.indexing import index_pending
+
+    shown: set[str] = set()
+    with progress_bar("Indexing", enabled=not as_json) as progress:
+
+        def show(p) -> None:
+            if p.message and p.message not in shown:
+                shown.add(p.message)
+                click.echo(p.message, err=True)
+            progress(p)
+
+        report = index_pending(state.context, progress=show, rebuild=rebuild)
+    if report.skipped:
+        raise ReaderError(report.skipped)
+    for message in report.messages:
+        if message not in shown:
+            click.echo(message, err=True)
+    if as_json:
+        echo_json(asdict(report))
+        return
+    click.echo(f"Index: {report.summary()}")
+
+
+@click.command(name="search")
+@click.argument("query", nargs=-1, required=True)
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "semantic", "keyword"]),
+    default="hybrid",
+    show_default=True,
+    help="By words and meaning, meaning only, or words only.",
+)
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(STATUS_CHOICES),
+    help="Only articles in this state (repeatable).",
+)
+@click.option("--tag", "tags", multiple=True, help="Only articles with this tag (repeatable).")
+@click.option("--since", help="Only articles saved since: YYYY-MM-DD, an ISO time, or 7d, 2w.")
+@click.option("--until", help="Only articles saved until (a date includes that day).")
+@click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
+@pass_state
+def search(
+    state: State,
+    query: tuple[str, ...],
+    mode: str,
+    limit: int,
+    statuses: tuple[str, ...],
+    tags: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    as_json: bool,
+) -> None:
+    """Search the library: words in "quotes" must appear together, -word must not appear."""
+    from reader.services.search import SearchFilters, SearchService
+
+    filters = SearchFilters(statuses=statuses, tags=tags, since=since, until=until)
+    results = SearchService(state.context).search(
+        " ".join(query), mode=mode, limit=limit, filters=filters
+    )
+    _print(results, as_json)
+
+
+@click.command(name="related")
+@click.argument("article_id", type=int)
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
+@pass_state
+def related(state: State, article_id: int, limit: int, as_json: bool) -> None:
+    """Articles nearest in meaning to article ID."""
+    from reader.services.search import SearchService
+
+    results = SearchService(state.context).related(article_id, limit=limit)
+    _print(results, as_json)
+
+
+def _print(results, as_json: bool) -> None:
+    for notice in results.notices:
+        click.echo(f"Note: {notice}", err=True)
+    if as_json:
+        echo_json(results.to_dict())
+        return
+    if not results.hits:
+        click.echo("No matches.", err=True)
+        return
+    for number, hit in enumerate(results.hits, start=1):
+        where = " · ".join(x for x in (hit.status, hit.site, (hit.added_at or "")[:10]) if x)
+        click.echo(f"{number:>2}. [{hit.article_id}] {hit.title or hit.url}  ({where})")
+        if hit.snippet:
+            click.echo(f"    {hit.marked()}")
+
+
+COMMANDS = [index, search, related]

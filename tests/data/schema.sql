@@ -1,7 +1,12 @@
+CREATE INDEX chunks_article_id ON chunks(article_id);
+CREATE INDEX chunks_content_hash ON chunks(content_hash, article_id);
+CREATE UNIQUE INDEX embeddings_key ON embeddings(model, content_hash);
 CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"
     ON "_sqlite_migrations" ("migration_set", "name");
 CREATE INDEX "idx_article_tags_tag"
     ON "article_tags" ("tag");
+CREATE INDEX "idx_article_themes_theme_id_strength"
+    ON "article_themes" ("theme_id", "strength");
 CREATE INDEX "idx_articles_added_at"
     ON "articles" ("added_at");
 CREATE UNIQUE INDEX "idx_articles_canonical_url"
@@ -12,12 +17,20 @@ CREATE INDEX "idx_articles_read_at"
     ON "articles" ("read_at");
 CREATE INDEX "idx_articles_status"
     ON "articles" ("status");
+CREATE INDEX "idx_chunk_themes_article_id"
+    ON "chunk_themes" ("article_id");
+CREATE INDEX "idx_chunk_themes_theme_id_value"
+    ON "chunk_themes" ("theme_id", "value");
+CREATE INDEX "idx_digests_window_end"
+    ON "digests" ("window_end");
 CREATE UNIQUE INDEX "idx_feeds_url"
     ON "feeds" ("url");
 CREATE INDEX "idx_highlights_article_id"
     ON "highlights" ("article_id");
 CREATE INDEX "idx_notes_article_id"
     ON "notes" ("article_id");
+CREATE INDEX "idx_themes_retired_at"
+    ON "themes" ("retired_at");
 CREATE TABLE "_sqlite_migrations" (
    "id" INTEGER PRIMARY KEY,
    "migration_set" TEXT,
@@ -29,6 +42,7 @@ CREATE TABLE "article_tags" (
    "tag" TEXT,
    PRIMARY KEY ("article_id", "tag")
 );
+CREATE TABLE article_themes (article_id integer not null references articles(id) on delete cascade, theme_id integer not null references themes(id), value float not null, strength float not null, passages integer not null, primary key (article_id, theme_id));
 CREATE TABLE "articles" (
    "id" INTEGER PRIMARY KEY,
    "url" TEXT NOT NULL,
@@ -59,6 +73,57 @@ CREATE TABLE "articles" (
    "source" TEXT,
    "updated_at" TEXT
 );
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+            title, text, content="articles", content_rowid="id",
+            tokenize='porter unicode61 remove_diacritics 2'
+        );
+CREATE TABLE 'articles_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+CREATE TABLE 'articles_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
+CREATE TABLE 'articles_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+CREATE TABLE 'articles_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+CREATE TABLE chunk_sources (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            source_hash TEXT NOT NULL,
+            tokenizer TEXT NOT NULL,
+            chunk_count INTEGER NOT NULL,
+            chunked_at TEXT NOT NULL,
+            stale INTEGER NOT NULL DEFAULT 0
+        );
+CREATE TABLE chunk_themes (chunk_id integer not null, article_id integer not null references articles(id) on delete cascade, theme_id integer not null references themes(id), value float not null, primary key (chunk_id, theme_id));
+CREATE TABLE chunks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,      -- position in the article, from 0
+            start_char INTEGER NOT NULL,   -- the passage is articles.text[start_char:end_char]
+            end_char INTEGER NOT NULL,
+            context TEXT NOT NULL,         -- the title as the model reads it before the passage
+            text TEXT NOT NULL,            -- the passage
+            token_count INTEGER NOT NULL,  -- word pieces of context + passage, special tokens excluded
+            content_hash TEXT NOT NULL     -- sha256 of exactly the text embedded
+        );
+CREATE TABLE "digests" (
+   "id" INTEGER PRIMARY KEY,
+   "created_at" TEXT NOT NULL,
+   "window_start" TEXT NOT NULL,
+   "window_end" TEXT NOT NULL,
+   "subject" TEXT,
+   "article_ids" TEXT NOT NULL,
+   "unread_ids" TEXT,
+   "format" TEXT,
+   "text" TEXT NOT NULL,
+   "data" TEXT,
+   "edited_at" TEXT,
+   "pushed_at" TEXT,
+   "remote_id" TEXT
+);
+CREATE TABLE embeddings (
+            id INTEGER PRIMARY KEY,
+            model TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            dimension INTEGER NOT NULL,
+            vector BLOB NOT NULL,          -- float32, little-endian, L2-normalised
+            created_at TEXT NOT NULL
+        );
 CREATE TABLE "feeds" (
    "id" INTEGER PRIMARY KEY,
    "url" TEXT NOT NULL,
@@ -85,3 +150,64 @@ CREATE TABLE "notes" (
    "text" TEXT NOT NULL,
    "created_at" TEXT
 );
+CREATE TABLE "theme_run_latents" (
+   "run_id" INTEGER REFERENCES "theme_runs"("id"),
+   "level" TEXT,
+   "latent" INTEGER,
+   "theme_id" INTEGER REFERENCES "themes"("id"),
+   "cosine" REAL,
+   PRIMARY KEY ("run_id", "level", "latent")
+);
+CREATE TABLE "theme_runs" (
+   "id" INTEGER PRIMARY KEY,
+   "created_at" TEXT,
+   "model" TEXT,
+   "dimension" INTEGER,
+   "kind" TEXT,
+   "config" TEXT,
+   "metrics" TEXT,
+   "why" TEXT,
+   "n_articles" INTEGER,
+   "n_chunks" INTEGER,
+   "weights" BLOB,
+   "parent_id" INTEGER REFERENCES "theme_runs"("id")
+);
+CREATE TABLE "themes" (
+   "id" INTEGER PRIMARY KEY,
+   "run_id" INTEGER REFERENCES "theme_runs"("id"),
+   "latent" INTEGER,
+   "level" TEXT,
+   "label" TEXT,
+   "name" TEXT,
+   "llm_label" TEXT,
+   "keywords" TEXT,
+   "hidden" INTEGER DEFAULT 0,
+   "hidden_reason" TEXT,
+   "density" REAL,
+   "max_activation" REAL,
+   "mean_activation" REAL,
+   "coherence" REAL,
+   "label_auc" REAL,
+   "n_articles" INTEGER,
+   "parent_id" INTEGER,
+   "created_run_id" INTEGER REFERENCES "theme_runs"("id"),
+   "is_new" INTEGER DEFAULT 1,
+   "match_cosine" REAL,
+   "extra" TEXT,
+   "created_at" TEXT,
+   "updated_at" TEXT,
+   "retired_at" TEXT
+);
+CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+            INSERT INTO articles_fts(articles_fts, rowid, title, text)
+            VALUES ('delete', old.id, old.title, old.text);
+        END;
+CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+            INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+        END;
+CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text ON articles BEGIN
+            INSERT INTO articles_fts(articles_fts, rowid, title, text)
+            VALUES ('delete', old.id, old.title, old.text);
+            INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+            UPDATE chunk_sources SET stale = 1 WHERE article_id = new.id;
+        END;

@@ -1,0 +1,222 @@
+"""Keyword search with SQLite FTS5 (porter stemming, BM25) over article titles and texts.
+
+User queries never reach FTS5 as syntax: words are quoted one by one, so punctuation,
+quotes and operators typed by a user cannot raise a syntax error. What is understood:
+plain words (any may match; BM25 ranks), "quoted phrases" (must match), -word (must not).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlite_utils import Database
+
+from reader.errors import BadInput
+
+# Common English words: dropped from keyword queries (BM25 gives them little weight anyway).
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further
+    had has have having he her here hers herself him himself his how i if in into is it its itself
+    just me more most my myself no nor not now of off on once only or other our ours ourselves
+    out over own same she should so some such than that the their theirs them themselves then
+    there these they this those through to too under until up very was we were what when where
+    which while who whom why will with would you your yours yourself yourselves
+    """.split()
+)
+
+_WORD = re.compile(r"[^\W_]+")
+_PHRASE_OR_WORD = re.compile(r'"([^"]*)"|(\S+)')
+_MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
+
+
+@dataclass
+class ParsedQuery:
+    """What a user typed, understood."""
+
+    text: str
+    words: list[str] = field(default_factory=list)  # words that may match, stop words removed
+    phrases: list[list[str]] = field(default_factory=list)  # must match, as phrases
+    excluded: list[str] = field(default_factory=list)  # must not match
+    dropped: list[str] = field(default_factory=list)  # stop words left out
+
+    @property
+    def semantic_text(self) -> str:
+        """The query for the model: what the user typed, without the -words they ruled out."""
+        kept = [
+            m.group(0)
+            for m in _PHRASE_OR_WORD.finditer(self.text)
+            if not (m.group(2) and m.group(2).startswith("-") and len(m.group(2)) > 1)
+        ]
+        return " ".join(kept).replace('"', " ").strip()
+
+    @property
+    def has_terms(self) -> bool:
+        return bool(self.words or self.phrases)
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Split a query into words, phrases and exclusions; raise BadInput when nothing is left."""
+    query = ParsedQuery(text=" ".join(text.split()))
+    if not query.text:
+        raise BadInput("empty query: type a few words to search for")
+    for match in _PHRASE_OR_WORD.finditer(query.text):
+        phrase, token = match.group(1), match.group(2)
+        if phrase is not None:
+            words = [w.lower() for w in _WORD.findall(phrase)]
+            if len(words) > 1:
+                query.phrases.append(words)
+            else:
+                _add_word(query, words)
+        elif token.startswith("-") and len(token) > 1:
+            query.excluded.extend(w.lower() for w in _WORD.findall(token[1:]))
+        else:
+            _add_word(query, [w.lower() for w in _WORD.findall(token)])
+    if not query.has_terms:
+        if query.dropped:
+            shown = ", ".join(repr(w) for w in dict.fromkeys(query.dropped))
+            raise BadInput(
+                f"only common words ({shown}): add a word that says what you are looking for,"
+                ' or put an exact phrase in "quotes"'
+            )
+        if query.excluded:
+            raise BadInput("a query needs a word to look for, not only -exclusions")
+        raise BadInput("no words to search for: letters or digits are needed")
+    return query
+
+
+def _add_word(query: ParsedQuery, words: list[str]) -> None:
+    for word in words:
+        if word in STOP_WORDS:
+            query.dropped.append(word)
+        elif word not in query.words:
+            query.words.append(word)
+
+
+def _quote(words: list[str]) -> str:
+    return '"' + " ".join(words).replace('"', '""') + '"'
+
+
+def match_expression(query: ParsedQuery) -> str:
+    """The FTS5 MATCH expression: every word quoted, so user text is never FTS syntax."""
+    any_of = [_quote([w]) for w in query.words] + [_quote(p) for p in query.phrases]
+    expression = "(" + " OR ".join(any_of) + ")"
+    if query.phrases:
+        required = " AND ".join(_quote(p) for p in query.phrases)
+        expression = f"{required} AND {expression}"
+    if query.excluded:
+        expression += " NOT (" + " OR ".join(_quote([w]) for w in query.excluded) + ")"
+    return expression
+
+
+@dataclass(frozen=True)
+class KeywordWeights:
+    """BM25 column weights (title, text); tuned on SciFact's train queries."""
+
+    title: float = 1.0
+    text: float = 1.0
+
+
+def keyword_search(
+    db: Database,
+    query: ParsedQuery,
+    *,
+    limit: int,
+    where: str = "1",
+    params: list | None = None,
+    weights: KeywordWeights | None = None,
+) -> list[tuple[int, float]]:
+    """(article id, BM25 score: higher is better), best first, among articles matching `where`.
+
+    `where` is SQL over the articles table aliased `a` (the caller builds it, with params).
+    """
+    weights = weights or KeywordWeights()
+    rows = db.execute(
+        f"""
+        SELECT f.rowid, bm25(articles_fts, ?, ?) AS score
+        FROM articles_fts f JOIN articles a ON a.id = f.rowid
+        WHERE articles_fts MATCH ? AND {where}
+        ORDER BY score LIMIT ?
+        """,
+        [weights.title, weights.text, match_expression(query), *(params or []), limit],
+    ).fetchall()
+    # FTS5's bm25() is negative, more negative is better.
+    return [(row[0], -float(row[1])) for row in rows]
+
+
+def keyword_scores(
+    db: Database, query: ParsedQuery, article_ids: list[int], weights: KeywordWeights
+) -> list[tuple[int, float]]:
+    """BM25 scores of the given articles that match the query (the others do not appear)."""
+    out: list[tuple[int, float]] = []
+    expression = match_expression(query)
+    for begin in range(0, len(article_ids), 500):
+        part = article_ids[begin : begin + 500]
+        rows = db.execute(
+            f"""
+            SELECT rowid, bm25(articles_fts, ?, ?) FROM articles_fts
+            WHERE articles_fts MATCH ? AND rowid IN ({",".join("?" * len(part))})
+            """,
+            [weights.title, weights.text, expression, *part],
+        )
+        out.extend((row[0], -float(row[1])) for row in rows)
+    return out
+
+
+def marked_spans(db: Database, query: ParsedQuery, article_id: int) -> list[tuple[int, int]]:
+    """Character spans of the article's text that the query's words match (stemmed, as FTS5 does)."""
+    if not query.has_terms:
+        return []
+    row = db.execute(
+        """
+        SELECT highlight(articles_fts, 1, ?, ?) FROM articles_fts
+        WHERE articles_fts MATCH ? AND rowid = ?
+        """,
+        [_MARK_OPEN, _MARK_CLOSE, _match_for_marks(query), article_id],
+    ).fetchone()
+    if not row or row[0] is None:
+        return []
+    return _spans_from_marked(row[0])
+
+
+def _match_for_marks(query: ParsedQuery) -> str:
+    # Marks show why a passage matched: any word or phrase, whatever the exclusions.
+    return (
+        "("
+        + " OR ".join([_quote([w]) for w in query.words] + [_quote(p) for p in query.phrases])
+        + ")"
+    )
+
+
+def _spans_from_marked(marked: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    position = 0  # in the original text
+    start = None
+    for char in marked:
+        if char == _MARK_OPEN:
+            start = position
+        elif char == _MARK_CLOSE:
+            if start is not None:
+                spans.append((start, position))
+            start = None
+        else:
+            position += 1
+    return spans
+
+
+def rebuild(db: Database) -> None:
+    """Rebuild the FTS index from the articles table (for `reader doctor`)."""
+    db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
+
+
+def integrity_ok(db: Database) -> bool:
+    """True when the FTS index agrees with the articles table."""
+    import sqlite3
+
+    try:
+        db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+    except sqlite3.DatabaseError:
+        return False
+    return True

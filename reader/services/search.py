@@ -1,0 +1,608 @@
+"""Search the library by words, by meaning, or both, and find articles near another.
+
+Keyword search ranks articles with FTS5's BM25; semantic search ranks chunks by cosine in
+the HNSW index and scores an article by its best chunks; hybrid fuses both rankings by
+reciprocal rank. Each hit carries a snippet from its best passage with the query's words
+marked. A caller may steer the query vector (themes do) before the neighbour search.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from reader.errors import BadInput, IndexNotReady, NotFound
+from reader.index import fts
+from reader.index.hnsw import VectorIndex
+from reader.ml.embedder import Embedder, normalize
+from reader.models import STATUSES, to_iso
+from reader.services.context import LibraryContext
+from reader.storage import chunks as store
+
+MODES = ("hybrid", "semantic", "keyword")
+Steer = Callable[[np.ndarray], np.ndarray]
+EXACT_BELOW = 20_000  # with filters leaving fewer chunks than this, search them exactly
+MAX_QUERY_TOKENS = 2_000
+
+
+@dataclass(frozen=True)
+class FusionParams:
+    """How rankings are fused; tuned on SciFact's train queries (bench/search_quality.py)."""
+
+    # "scores": keyword_share * BM25 / best BM25 + (1 - keyword_share) * cosine scaled to [0, 1]
+    # over the candidates; "rrf": weighted reciprocal-rank fusion. Scores won on SciFact.
+    method: str = "scores"
+    keyword_share: float = 0.4
+    k: float = 60.0  # reciprocal-rank constant
+    keyword_weight: float = 1.0
+    semantic_weight: float = 1.0
+    depth: int = 100  # articles taken from each ranking
+    second_chunk: float = 0.0  # weight of an article's second-best chunk in its semantic score
+    title_weight: float = 1.0  # BM25 weight of the title column against the text's 1.0
+
+
+@dataclass
+class SearchFilters:
+    """Which articles may match: any of `statuses`, any of `tags`, saved within [since, until]."""
+
+    statuses: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+
+    def sql(self) -> tuple[str, list]:
+        """A WHERE clause over `articles a` (eligibility included) and its parameters."""
+        clauses, params = [store.ELIGIBLE], []
+        if self.statuses:
+            unknown = [s for s in self.statuses if s not in STATUSES]
+            if unknown:
+                raise BadInput(f"unknown status {unknown[0]!r}; one of: {', '.join(STATUSES)}")
+            clauses.append(f"a.status IN ({','.join('?' * len(self.statuses))})")
+            params.extend(self.statuses)
+        if self.tags:
+            marks = ",".join("?" * len(self.tags))
+            clauses.append(
+                f"EXISTS (SELECT 1 FROM article_tags t WHERE t.article_id = a.id AND t.tag IN ({marks}))"
+            )
+            params.extend(self.tags)
+        if self.since:
+            clauses.append("a.added_at >= ?")
+            params.append(parse_when(self.since))
+        if self.until:
+            clauses.append("a.added_at < ?")
+            params.append(parse_when(self.until, end=True))
+        return " AND ".join(f"({c})" for c in clauses), params
+
+    @property
+    def active(self) -> bool:
+        return bool(self.statuses or self.tags or self.since or self.until)
+
+
+_RELATIVE = re.compile(r"^(\d+)\s*([dwmy])$")
+
+
+def parse_when(value: str, *, end: bool = False) -> str:
+    """YYYY-MM-DD, an ISO-8601 time, or 7d/2w/3m/1y ago, as the library's UTC timestamp form.
+
+    A bare date used as an end means the end of that day.
+    """
+    text = value.strip()
+    relative = _RELATIVE.match(text.lower())
+    if relative:
+        days = int(relative.group(1)) * {"d": 1, "w": 7, "m": 30, "y": 365}[relative.group(2)]
+        return to_iso(datetime.now(UTC) - timedelta(days=days))
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise BadInput(f"cannot read the date {value!r}: use YYYY-MM-DD or e.g. 7d, 2w") from exc
+    if end and len(text) == 10:
+        moment += timedelta(days=1)
+    return to_iso(moment)
+
+
+@dataclass
+class SearchHit:
+    article_id: int
+    title: str | None
+    url: str
+    status: str
+    site: str | None
+    added_at: str | None
+    score: float
+    keyword_rank: int | None = None  # 1-based rank in the keyword ranking
+    semantic_rank: int | None = None
+    similarity: float | None = None  # cosine of the best passage
+    chunk_id: int | None = None
+    snippet: str = ""
+    spans: list[tuple[int, int]] = field(default_factory=list)  # marked words, in the snippet
+
+    def marked(self, before: str = "**", after: str = "**") -> str:
+        """The snippet with its matched words between `before` and `after`."""
+        out, position = [], 0
+        for start, end in self.spans:
+            out += [self.snippet[position:start], before, self.snippet[start:end], after]
+            position = end
+        out.append(self.snippet[position:])
+        return "".join(out)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["id"] = data.pop("article_id")
+        data["spans"] = [list(s) for s in self.spans]
+        data["snippet_marked"] = self.marked()
+        return data
+
+
+@dataclass
+class SearchResults:
+    query: str
+    mode: str
+    hits: list[SearchHit]
+    notices: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "query": self.query,
+            "mode": self.mode,
+            "notices": self.notices,
+            "results": [hit.to_dict() for hit in self.hits],
+        }
+
+
+@dataclass
+class Rankings:
+    """What each search method found, before fusion."""
+
+    parsed: fts.ParsedQuery
+    keyword: list[tuple[int, float]] = field(default_factory=list)  # (article, BM25)
+    semantic: list[tuple[int, float, int]] = field(default_factory=list)  # (article, score, chunk)
+    notices: list[str] = field(default_factory=list)
+
+
+def fuse(
+    keyword: list[tuple[int, float]],
+    semantic: list[tuple[int, float, int]],
+    mode: str,
+    params: FusionParams,
+) -> list[tuple[int, float]]:
+    """One ranking of (article id, score): weighted reciprocal-rank fusion in hybrid mode."""
+    if mode == "keyword" or not semantic:
+        return [(aid, score) for aid, score in keyword]
+    if mode == "semantic" or not keyword:
+        return [(aid, score) for aid, score, _ in semantic]
+    fused: dict[int, float] = {}
+    if params.method == "rrf":
+        for rank, (aid, _) in enumerate(keyword, start=1):
+            fused[aid] = fused.get(aid, 0.0) + params.keyword_weight / (params.k + rank)
+        for rank, (aid, _, _) in enumerate(semantic, start=1):
+            fused[aid] = fused.get(aid, 0.0) + params.semantic_weight / (params.k + rank)
+    else:
+        # Scores keep what ranks lose: how far ahead the best matches are.
+        best = max(score for _, score in keyword) or 1.0
+        share = params.keyword_share
+        for aid, score in keyword:
+            fused[aid] = share * score / best
+        low, high = semantic[-1][1], semantic[0][1]
+        spread = (high - low) or 1.0
+        for aid, score, _ in semantic:
+            fused[aid] = fused.get(aid, 0.0) + (1 - share) * (score - low) / spread
+    return sorted(fused.items(), key=lambda item: -item[1])
+
+
+class SearchService:
+    """Search one library. Keeps the query encoder and the index loaded between searches."""
+
+    def __init__(
+        self,
+        ctx: LibraryContext,
+        *,
+        embedder: Embedder | None = None,
+        fusion: FusionParams | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.fusion = fusion or FusionParams()
+        self._embedder = embedder
+        self._index: VectorIndex | None = None
+        self._index_state: tuple | None = None
+        self._pending = 0
+        self._notices: list[str] = []
+
+    # -- public ---------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        mode: str = "hybrid",
+        limit: int = 10,
+        filters: SearchFilters | None = None,
+        steer: Steer | None = None,
+    ) -> SearchResults:
+        """Articles best matching `query`, with snippets; `steer` edits the query vector."""
+        if mode not in MODES:
+            raise BadInput(f"unknown search mode {mode!r}; one of: {', '.join(MODES)}")
+        if limit < 1:
+            raise BadInput("--limit must be at least 1")
+        found = self.rankings(
+            query, mode=mode, depth=max(limit, self.fusion.depth), filters=filters, steer=steer
+        )
+        ranked = fuse(found.keyword, found.semantic, mode, self.fusion)[:limit]
+        hits = self._hits(ranked, found.keyword, found.semantic, found.parsed)
+        return SearchResults(query, mode, hits, found.notices)
+
+    def rankings(
+        self,
+        query: str,
+        *,
+        mode: str = "hybrid",
+        depth: int = 100,
+        filters: SearchFilters | None = None,
+        steer: Steer | None = None,
+    ) -> Rankings:
+        """The keyword and semantic rankings `search` fuses, `depth` articles each, no snippets."""
+        filters = filters or SearchFilters()
+        parsed = fts.parse_query(query)
+        self._notices = []
+        self._require_articles()
+        found = Rankings(parsed)
+        if mode in ("keyword", "hybrid"):
+            found.keyword = self._keyword(parsed, depth, filters)
+        if mode in ("semantic", "hybrid"):
+            try:
+                vector = self.query_vector(parsed.semantic_text)
+                if steer is not None:
+                    vector = normalize(np.asarray(steer(vector), dtype=np.float32))
+                found.semantic = self._semantic(vector, depth, filters)
+                if mode == "hybrid":
+                    self._complete(found, vector)
+            except IndexNotReady as exc:
+                if mode == "semantic":
+                    raise
+                self._notices.append(f"{exc}; showing keyword matches only")
+        found.notices = list(self._notices)
+        return found
+
+    def _complete(self, found: Rankings, vector: np.ndarray) -> None:
+        """Score every candidate both ways: an article one ranking found beyond its depth still
+        gets its real score from the other, not none."""
+        model, _ = self._model()
+        in_semantic = {aid for aid, _, _ in found.semantic}
+        missing = [aid for aid, _ in found.keyword if aid not in in_semantic]
+        if missing:
+            for aid, (chunk_ids, vectors) in store.vectors_of_articles(
+                self.ctx.db, model, missing
+            ).items():
+                sims = vectors @ vector
+                order = np.argsort(-sims)
+                found.semantic.append(
+                    (aid, self._article_score(sims[order]), int(chunk_ids[order[0]]))
+                )
+            found.semantic.sort(key=lambda item: -item[1])
+        in_keyword = {aid for aid, _ in found.keyword}
+        others = [aid for aid, _, _ in found.semantic if aid not in in_keyword]
+        if others:
+            weights = fts.KeywordWeights(title=self.fusion.title_weight, text=1.0)
+            found.keyword.extend(fts.keyword_scores(self.ctx.db, found.parsed, others, weights))
+            found.keyword.sort(key=lambda item: -item[1])
+
+    def _article_score(self, sims: np.ndarray) -> float:
+        """An article's semantic score from its chunks' similarities, best first."""
+        second = sims[1] if len(sims) > 1 else sims[0]
+        return float(sims[0] + self.fusion.second_chunk * second)
+
+    def related(
+        self, article_id: int, *, limit: int = 10, filters: SearchFilters | None = None
+    ) -> SearchResults:
+        """Articles whose passages are nearest to this article's, best first."""
+        db = self.ctx.db
+        row = db.execute("SELECT title FROM articles WHERE id = ?", [article_id]).fetchone()
+        if row is None:
+            raise NotFound(f"no article with id {article_id}")
+        self._notices = []
+        model, _ = self._model()
+        vectors = store.article_vectors(db, model, article_id)
+        if not len(vectors):
+            raise IndexNotReady(
+                f"article {article_id} is not indexed yet (no text, or run `reader index`)"
+            )
+        centre = normalize(vectors.mean(axis=0))
+        found = self._semantic(centre, limit + 1, filters or SearchFilters(), exclude=article_id)
+        ranked = [(aid, score) for aid, score, _ in found[:limit]]
+        hits = self._hits(ranked, [], found, None)
+        return SearchResults(
+            f"related to {article_id}: {row[0] or ''}", "related", hits, self._notices
+        )
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """The unit vector of a query, as the library's model embeds it (windows averaged if long)."""
+        embedder = self.embedder
+        model, _ = self._model()
+        if embedder.model_id != model:
+            raise IndexNotReady(
+                f"the library was indexed with {model} but the model is now "
+                f"{embedder.model_id}: run `reader index` to re-embed it"
+            )
+        spans = embedder.token_spans([text])[0]
+        if len(spans) > MAX_QUERY_TOKENS:
+            raise BadInput(
+                f"the query is {len(spans)} word pieces long; searches take at most {MAX_QUERY_TOKENS}"
+            )
+        if len(spans) <= embedder.budget:
+            return embedder.embed([text])[0]
+        windows = _windows(text, spans, embedder.budget)
+        self._notices.append(
+            f"the query is longer than the model reads ({len(spans)} > {embedder.budget} word pieces):"
+            f" its meaning is averaged over {len(windows)} parts"
+        )
+        return normalize(embedder.embed(windows).mean(axis=0))
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from reader.services.indexing import model_source, query_embedder
+
+            model, _ = self._model()  # nothing indexed: say so before preparing a model
+            wanted = model_source(self.ctx).model_id
+            if wanted != model:  # said before exporting a model the library does not use yet
+                raise IndexNotReady(
+                    f"the library was indexed with {model} but the model is now {wanted}: "
+                    "run `reader index` to re-embed it"
+                )
+            self._embedder = query_embedder(self.ctx)
+        return self._embedder
+
+    # -- rankings -------------------------------------------------------------------
+
+    def _keyword(
+        self, parsed: fts.ParsedQuery, depth: int, filters: SearchFilters
+    ) -> list[tuple[int, float]]:
+        where, params = filters.sql()
+        weights = fts.KeywordWeights(title=self.fusion.title_weight, text=1.0)
+        return fts.keyword_search(
+            self.ctx.db, parsed, limit=depth, where=where, params=params, weights=weights
+        )
+
+    def _semantic(
+        self,
+        vector: np.ndarray,
+        depth: int,
+        filters: SearchFilters,
+        *,
+        exclude: int | None = None,
+    ) -> list[tuple[int, float, int]]:
+        """(article id, score, best chunk id), best first: an article scores by its best chunks."""
+        model, _ = self._model()
+        index = self._load_index()
+        if len(index) == 0:
+            raise IndexNotReady("nothing is indexed yet: run `reader index` to search by meaning")
+        allowed = self._allowed_chunks(filters)
+        if allowed is not None and len(allowed) <= EXACT_BELOW:
+            ids, sims = self._exact(model, vector, allowed)
+            return self._by_article(ids, sims, depth, filters, exclude)
+        want = min(len(index), max(depth * 5, 50))
+        while True:
+            member = allowed.__contains__ if allowed is not None else None
+            ids, sims = index.search(vector, want, allowed=member, ef=max(want, 100))
+            found = self._by_article(ids[0], sims[0], depth, filters, exclude)
+            if len(found) >= depth or want >= len(index):
+                return found
+            want = min(len(index), want * 4)
+
+    def _allowed_chunks(self, filters: SearchFilters) -> set[int] | None:
+        """Chunk ids of the articles the filters let through; None when there are no filters."""
+        if not filters.active:
+            return None
+        where, params = filters.sql()
+        rows = self.ctx.db.execute(
+            f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}",
+            params,
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def _exact(
+        self, model: str, vector: np.ndarray, allowed: set[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        ids_parts, sims_parts = [], []
+        for ids, vectors in store.chunk_vectors(self.ctx.db, model, sorted(allowed)):
+            ids_parts.append(ids)
+            sims_parts.append(vectors @ vector)
+        if not ids_parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        ids, sims = np.concatenate(ids_parts), np.concatenate(sims_parts)
+        order = np.argsort(-sims, kind="stable")
+        return ids[order], sims[order]
+
+    def _by_article(
+        self,
+        ids: np.ndarray,
+        sims: np.ndarray,
+        depth: int,
+        filters: SearchFilters,
+        exclude: int | None,
+    ) -> list[tuple[int, float, int]]:
+        chunk_articles = self._chunk_articles(ids.tolist())
+        best: dict[int, list] = {}
+        for chunk_id, sim in zip(ids.tolist(), sims.tolist(), strict=True):
+            article_id = chunk_articles.get(chunk_id)
+            if article_id is None or article_id == exclude:
+                continue  # a chunk deleted since the index was saved
+            entry = best.setdefault(article_id, [sim, chunk_id, None])
+            if entry[2] is None and chunk_id != entry[1]:
+                entry[2] = sim
+        eligible = self._eligible(list(best), filters)
+        scored = [
+            (aid, self._article_score(np.array([e for e in entry[::2] if e is not None])), entry[1])
+            for aid, entry in best.items()
+            if aid in eligible
+        ]
+        scored.sort(key=lambda item: -item[1])
+        return scored[:depth]
+
+    def _chunk_articles(self, chunk_ids: list[int]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for begin in range(0, len(chunk_ids), 500):
+            part = chunk_ids[begin : begin + 500]
+            rows = self.ctx.db.execute(
+                f"SELECT id, article_id FROM chunks WHERE id IN ({','.join('?' * len(part))})", part
+            )
+            out.update(dict(rows.fetchall()))
+        return out
+
+    def _eligible(self, article_ids: list[int], filters: SearchFilters) -> set[int]:
+        where, params = filters.sql()
+        out: set[int] = set()
+        for begin in range(0, len(article_ids), 500):
+            part = article_ids[begin : begin + 500]
+            rows = self.ctx.db.execute(
+                f"SELECT a.id FROM articles a WHERE a.id IN ({','.join('?' * len(part))}) AND {where}",
+                [*part, *params],
+            )
+            out.update(r[0] for r in rows)
+        return out
+
+    # -- results --------------------------------------------------------------------
+
+    def _hits(
+        self,
+        ranked: list[tuple[int, float]],
+        keyword: list[tuple[int, float]],
+        semantic: list[tuple[int, float, int]],
+        parsed: fts.ParsedQuery | None,
+    ) -> list[SearchHit]:
+        if not ranked:
+            return []
+        db = self.ctx.db
+        keyword_rank = {aid: r for r, (aid, _) in enumerate(keyword, start=1)}
+        semantic_info = {aid: (r, s, c) for r, (aid, s, c) in enumerate(semantic, start=1)}
+        ids = [aid for aid, _ in ranked]
+        rows = db.execute(
+            f"""SELECT id, title, url, status, site, added_at, text FROM articles
+                WHERE id IN ({",".join("?" * len(ids))})""",
+            ids,
+        ).fetchall()
+        articles = {row[0]: row for row in rows}
+        hits = []
+        for aid, score in ranked:
+            row = articles.get(aid)
+            if row is None:
+                continue
+            rank, similarity, chunk_id = semantic_info.get(aid, (None, None, None))
+            hit = SearchHit(aid, row[1], row[2], row[3], row[4], row[5], float(score))
+            hit.keyword_rank, hit.semantic_rank = keyword_rank.get(aid), rank
+            hit.similarity = None if similarity is None else float(similarity)
+            hit.chunk_id = chunk_id
+            hit.snippet, hit.spans = self._snippet(row[6] or "", aid, chunk_id, parsed)
+            hits.append(hit)
+        return hits
+
+    def _snippet(
+        self, text: str, article_id: int, chunk_id: int | None, parsed: fts.ParsedQuery | None
+    ) -> tuple[str, list[tuple[int, int]]]:
+        """A short passage from the best chunk (or the densest in matches), words marked."""
+        spans = fts.marked_spans(self.ctx.db, parsed, article_id) if parsed else []
+        region = (0, len(text))
+        chunks = store.article_chunks(self.ctx.db, article_id)
+        chosen = next((c for c in chunks if c.id == chunk_id), None)
+        if chosen is None and chunks and spans:
+            chosen = max(chunks, key=lambda c: sum(c.start <= s < c.end for s, _ in spans))
+        if chosen is not None and text[chosen.start : chosen.end] == chosen.text:
+            region = (chosen.start, chosen.end)
+        return make_snippet(text, region, spans)
+
+    # -- state ----------------------------------------------------------------------
+
+    def _model(self) -> tuple[str, int]:
+        from reader.services.indexing import library_model
+
+        return library_model(self.ctx)
+
+    def _state(self) -> tuple[int, int]:
+        """Changes when this or another connection wrote to the database."""
+        data_version = self.ctx.db.execute("PRAGMA data_version").fetchone()[0]
+        return data_version, self.ctx.db.conn.total_changes
+
+    def _require_articles(self) -> None:
+        row = self.ctx.db.execute(f"SELECT 1 FROM articles a WHERE {store.ELIGIBLE} LIMIT 1")
+        if row.fetchone() is None:
+            raise IndexNotReady(
+                "the library has no articles with text yet: add some with `reader add` or "
+                "`reader import`"
+            )
+
+    def _load_index(self) -> VectorIndex:
+        """The index, reloaded and checked only when the database changed since last time."""
+        from reader.services.indexing import open_index
+
+        model, dimension = self._model()
+        state = (model, *self._state())
+        if self._index is None or state != self._index_state:
+            index, messages, _ = open_index(self.ctx, model, dimension, must_save=False)
+            self._notices.extend(messages)
+            self._pending = store.pending_articles(self.ctx.db, model)
+            self._index, self._index_state = index, state
+        if self._pending:
+            self._notices.append(
+                f"{self._pending} article{'s are' if self._pending != 1 else ' is'} not indexed "
+                "yet: run `reader index` to search them by meaning"
+            )
+        return self._index
+
+
+def _windows(text: str, spans: list[tuple[int, int]], budget: int) -> list[str]:
+    """A long query cut into consecutive pieces the model reads whole."""
+    return [
+        text[spans[i][0] : spans[min(i + budget, len(spans)) - 1][1]]
+        for i in range(0, len(spans), budget)
+    ]
+
+
+SNIPPET_CHARS = 280
+
+
+def make_snippet(
+    text: str, region: tuple[int, int], spans: list[tuple[int, int]], width: int = SNIPPET_CHARS
+) -> tuple[str, list[tuple[int, int]]]:
+    """About `width` characters of `region`, placed to hold the most marked spans."""
+    lo, hi = region
+    inside = [(s, e) for s, e in spans if lo <= s and e <= hi]
+    start = lo
+    if inside and hi - lo > width:
+        best = max(
+            range(len(inside)),
+            key=lambda i: sum(1 for s, e in inside[i:] if e <= inside[i][0] + width - 40),
+        )
+        start = max(lo, inside[best][0] - 40)
+        start = _word_start(text, start, lo)
+    end = min(hi, start + width)
+    if end < hi:
+        space = text.rfind(" ", start, end)
+        end = space if space > start + width // 2 else end
+    body = text[start:end]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    shift = len(prefix) - start
+    snippet = (prefix + body + suffix).replace("\n", " ")
+    marks = [(s + shift, e + shift) for s, e in inside if start <= s and e <= end]
+    return snippet, marks
+
+
+def _word_start(text: str, i: int, lo: int) -> int:
+    while i > lo and not text[i - 1].isspace():
+        i -= 1
+    return i
+
+
+__all__ = [
+    "FusionParams",
+    "Rankings",
+    "SearchFilters",
+    "SearchHit",
+    "SearchResults",
+    "SearchService",
+    "fuse",
+    "parse_when",
+]
