@@ -1,0 +1,333 @@
+"""Label a trained model's themes, match them to the previous run's, and save it all at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from reader.ml.theme_labels import TermCounts, auc, make_label, theme_keywords
+from reader.ml.theme_levels import unit_rows
+from reader.ml.theme_match import (
+    MATCH_COSINE,
+    MATCH_OVERLAP,
+    assign,
+    cosine_matrix,
+    jaccard_matrix,
+    top_sets,
+)
+from reader.services.context import LibraryContext, Progress, ProgressCallback
+from reader.storage.themes import ThemeStore
+
+TOP_PASSAGES = 20  # passages a fine theme's keywords come from
+TOP_SECTION_PASSAGES = 60
+BACKGROUND = 3000  # passages standing for "the rest of the library"
+Embed = Callable[[list[str]], np.ndarray]
+
+
+def _top_rows(score: np.ndarray, allowed: np.ndarray, owners: np.ndarray, n: int,
+              per_owner: int) -> list[int]:
+    """Indices of the n highest positive scores among allowed rows, at most per_owner each."""
+    order = np.argsort(-np.where(allowed, score, -np.inf), kind="stable")
+    picked: list[int] = []
+    seen: dict[int, int] = {}
+    for i in order:
+        if score[i] <= 0 or not allowed[i] or len(picked) >= n:
+            break
+        owner = int(owners[i])
+        if seen.get(owner, 0) < per_owner:
+            seen[owner] = seen.get(owner, 0) + 1
+            picked.append(int(i))
+    return picked
+
+
+class Labeller:
+    """Keywords, a label and its embedding AUC for each theme, from training passages only."""
+
+    def __init__(self, ctx: LibraryContext, data, analysis, embed: Embed | None) -> None:
+        from reader.storage.chunks import get_chunks
+
+        self.data, self.analysis, self.embed = data, analysis, embed
+        train = ~analysis.heldout
+        rng = np.random.default_rng(analysis.result.config.seed)
+        train_rows = np.flatnonzero(train)
+        background = rng.choice(train_rows, size=min(BACKGROUND, len(train_rows)), replace=False)
+        codes = analysis.chunk_codes
+        self.fine_members = {
+            j: _top_rows(codes[:, j], train, data.article_ids, TOP_PASSAGES, 2)
+            for j in analysis.live}
+        top = np.maximum(analysis.article_codes.max(axis=0), 1e-12)
+        self.chunk_sections = (codes / top) @ analysis.sections.affinity
+        own = self.chunk_sections.argmax(axis=1) if analysis.sections.count else None
+        self.broad_members = {
+            g: _top_rows(self.chunk_sections[:, g], train & (own == g), data.article_ids,
+                         TOP_SECTION_PASSAGES, 1)
+            for g in range(analysis.sections.count)}
+        self.weight = {("fine", j): codes[:, j] for j in analysis.live}
+        self.weight.update({("broad", g): self.chunk_sections[:, g]
+                            for g in range(analysis.sections.count)})
+        rows = sorted(set(background.tolist()).union(
+            *self.fine_members.values(), *self.broad_members.values()))
+        stored = get_chunks(ctx.db, [int(data.chunk_ids[r]) for r in rows])
+        self.row_pos = {r: i for i, r in enumerate(rows)}
+        texts = []
+        for r in rows:
+            chunk = stored.get(int(data.chunk_ids[r]))
+            texts.append(f"{chunk.context}\n{chunk.text}" if chunk else "")
+        self.counts = TermCounts(texts)
+        self.n_classes = len(self.fine_members) + len(self.broad_members)
+        self.background = unit_rows(data.vectors[background].mean(axis=0))
+        self._cache: dict[str, np.ndarray] = {}
+        held_articles = set(data.article_ids[analysis.heldout].tolist())
+        self.train_articles = np.array([int(a) not in held_articles
+                                        for a in analysis.article_ids])
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing and self.embed is not None:
+            for text, vector in zip(missing, self.embed(missing), strict=True):
+                self._cache[text] = vector
+        return np.array([self._cache[t] for t in texts])
+
+    def keywords(self, key: tuple[str, int], members: list[int]) -> list[str]:
+        score = self.weight[key]
+        top = max(float(score[members].max()), 1e-12) if members else 1.0
+        weights = [(self.row_pos[r], float(score[r]) / top) for r in members]
+        centroid = unit_rows(self.data.vectors[members].mean(axis=0)) if members else None
+        return theme_keywords(self.counts, weights, self.n_classes,
+                              embed=self._embed if self.embed else None, centroid=centroid,
+                              background=self.background)
+
+    def label_auc(self, label: str, scores: np.ndarray) -> float | None:
+        """AUC of the label's embedding: top training articles by `scores` (A,) against
+        random training articles that score zero."""
+        if self.embed is None or label == "(unnamed)":
+            return None
+        candidates = np.flatnonzero(self.train_articles)
+        top = candidates[np.argsort(-scores[candidates], kind="stable")[:20]]
+        top = top[scores[top] > 0]
+        zero = candidates[scores[candidates] <= 0]
+        if len(top) < 2 or len(zero) < 2:
+            return None
+        rng = np.random.default_rng(0)
+        negatives = rng.choice(zero, size=min(300, len(zero)), replace=False)
+        vector = self._embed([label])[0]
+        av = self.analysis.article_vectors
+        return round(auc(vector, av[top], av[negatives]), 4)
+
+
+def llm_labels(ctx: LibraryContext, items: list[tuple[Any, list[str], list[str]]]
+               ) -> tuple[dict[Any, str], list[str]]:
+    """Ask the configured chat model to name each (key, keywords, passages); off by default."""
+    settings = ctx.settings
+    if not settings.llm_labels or not settings.llm_base_url:
+        return {}, []
+    from reader.services.llm import ChatClient, ChatMessage, LLMError
+
+    out: dict[Any, str] = {}
+    client = ChatClient.from_settings(settings)
+    assert client is not None
+    with client:
+        for key, keywords, passages in items:
+            excerpts = "\n".join(f"- {' '.join(p.split())[:400]}" for p in passages[:5])
+            prompt = (f"These passages from one person's reading share a theme.\n"
+                      f"Keywords: {', '.join(keywords[:10])}\nPassages:\n{excerpts}\n\n"
+                      "Name the theme in two to five words. Reply with the name only.")
+            try:
+                reply = client.complete([ChatMessage("user", prompt)], temperature=0.2,
+                                        max_tokens=20)
+            except LLMError as exc:
+                return out, [f"LLM labels stopped: {exc}"]
+            name = reply.splitlines()[0].strip().strip("\"'").rstrip(".")
+            if name:
+                out[key] = name[:60]
+    return out, []
+
+
+def _match(store: ThemeStore, plan, level: str, new_dirs: np.ndarray,
+           new_tops: list[set[int]], keys: list[int]) -> dict[int, tuple[int, float]]:
+    """new key -> (old theme id, similarity) for the themes of one level."""
+    previous = plan.previous
+    if previous is None:
+        return {}
+    old = [t for t in store.themes() if t.level == level and t.latent is not None]
+    if not old:
+        return {}
+    if plan.match_by_overlap:
+        old_tops = [{a for a, _, _ in store.top_articles(t.id, 20)} for t in old]
+        score, threshold = jaccard_matrix(new_tops, old_tops), MATCH_OVERLAP
+    else:
+        arrays = store.weights(previous.id)
+        source = arrays["w_dec"] if level == "fine" else arrays.get("section_dirs")
+        if source is None or not len(source):
+            return {}
+        valid = [t for t in old if t.latent < len(source)]
+        old = valid
+        score = cosine_matrix(new_dirs, source[[t.latent for t in old]])
+        threshold = MATCH_COSINE
+    return {keys[m.new]: (old[m.old].id, m.cosine) for m in assign(score, threshold)}
+
+
+def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis, *,
+                   embed: Embed | None, should_stop, progress: ProgressCallback):
+    """Label every live latent and section, match ids, and write the run in one transaction."""
+    from reader.errors import Cancelled
+    from reader.services.theme_build import TrainReport
+
+    result, report, sections = analysis.result, analysis.report, analysis.sections
+    labeller = Labeller(ctx, data, analysis, embed)
+    live = [int(j) for j in analysis.live]
+    total = len(live) + sections.count
+    fine_words: dict[int, list[str]] = {}
+    for done, j in enumerate(live):
+        if should_stop is not None and should_stop():
+            raise Cancelled("labelling stopped: the previous themes are kept")
+        fine_words[j] = labeller.keywords(("fine", j), labeller.fine_members[j])
+        progress(Progress("labelling", done + 1, total))
+    broad_words = {g: labeller.keywords(("broad", g), labeller.broad_members[g])
+                   for g in range(sections.count)}
+    progress(Progress("labelling", total, total))
+
+    art_codes = analysis.article_codes
+    section_dirs = np.array([analysis.section_direction(g) for g in range(sections.count)]
+                            ).reshape(sections.count, -1)
+    keys_fine, keys_broad = live, list(range(sections.count))
+    fine_match = _match(store, plan, "fine", result.weights.w_dec[live],
+                        top_sets(art_codes[:, live], analysis.article_ids), keys_fine)
+    broad_match = _match(store, plan, "broad", section_dirs,
+                         top_sets(sections.scores, analysis.article_ids), keys_broad)
+
+    shown = [j for j in live if report.hidden[j] is None]
+    passages = _passages(ctx, data, labeller)
+    asked = [(("fine", j), fine_words[j], passages(labeller.fine_members[j])) for j in shown]
+    asked += [(("broad", g), broad_words[g], passages(labeller.broad_members[g]))
+              for g in keys_broad]
+    named, notes = llm_labels(ctx, asked)
+
+    arrays = dict(result.weights.as_dict(), mean=result.normaliser.mean,
+                  scale=np.array([result.normaliser.scale]), section_affinity=sections.affinity,
+                  section_dirs=section_dirs, latent_max=art_codes.max(axis=0),
+                  section_max=sections.scores.max(axis=0) if sections.count else np.zeros(0))
+    why = [plan.reason, plan.config.notes.get("why", ""), sections.why()]
+    metrics = dict(result.metrics, sections=sections.count, live=len(live),
+                   hidden=len(live) - len(shown))
+    with ctx.db.atomic():
+        run_id = store.insert_run(
+            model=data.model, dimension=int(data.vectors.shape[1]), kind=plan.kind,
+            config=plan.config.to_dict(), metrics=metrics, why="\n".join(w for w in why if w),
+            n_articles=data.n_articles, n_chunks=len(data.vectors), weights=arrays,
+            parent_id=plan.previous.id if plan.previous else None)
+        previous_ids = {t.id for t in store.themes()}
+        broad_ids, new_ids, history = {}, [], []
+        taken: set[str] = set()
+        for g in keys_broad:
+            label = make_label(broad_words[g], taken=taken)
+            taken.add(label)
+            values = _values(run_id, g, "broad", label, broad_words[g], named.get(("broad", g)))
+            values.update(_broad_stats(sections, g),
+                          label_auc=labeller.label_auc(label, sections.scores[:, g]))
+            theme_id, similarity = _upsert(store, values, broad_match.get(g), run_id, new_ids)
+            broad_ids[g] = theme_id
+            history.append(("broad", g, theme_id, similarity))
+        fine_ids = {}
+        for j in sorted(live, key=lambda j: -report.n_articles[j]):
+            label = make_label(fine_words[j], taken=taken)
+            taken.add(label)
+            values = _values(run_id, j, "fine", label, fine_words[j], named.get(("fine", j)))
+            values.update(
+                density=float(report.density[j]), max_activation=float(report.max_activation[j]),
+                mean_activation=float(report.mean_activation[j]),
+                coherence=float(report.coherence[j]), n_articles=int(report.n_articles[j]),
+                hidden=int(report.hidden[j] is not None), hidden_reason=report.hidden[j],
+                parent_id=broad_ids.get(int(sections.group[j])),
+                label_auc=labeller.label_auc(label, art_codes[:, j]),
+                extra={"agreement": round(float(report.agreement[j]), 4)})
+            theme_id, similarity = _upsert(store, values, fine_match.get(j), run_id, new_ids)
+            fine_ids[j] = theme_id
+            history.append(("fine", j, theme_id, similarity))
+        kept = set(fine_ids.values()) | set(broad_ids.values())
+        store.retire(previous_ids - kept)
+        store.record_latents(run_id, history)
+        _write_activations(store, data, analysis, fine_ids, broad_ids, labeller.chunk_sections)
+        store.activate(run_id)
+    return TrainReport(
+        run_id=run_id, kind=plan.kind, model=data.model, reasons=[w for w in why if w],
+        metrics=metrics, broad=sections.count, fine=len(live), hidden=len(live) - len(shown),
+        new=new_ids, kept=len(kept & previous_ids), retired=len(previous_ids - kept),
+        notes=notes)
+
+
+def _values(run_id, latent, level, label, keywords, llm_label) -> dict[str, Any]:
+    return {"run_id": run_id, "latent": latent, "level": level, "label": label,
+            "keywords": keywords, "llm_label": llm_label, "retired_at": None}
+
+
+def _broad_stats(sections, g: int) -> dict[str, Any]:
+    assigned = sections.scores.argmax(axis=1) == g
+    scores = sections.scores[:, g]
+    return {"density": float(assigned.mean()), "max_activation": float(scores.max()),
+            "mean_activation": float(scores[scores > 0].mean()) if (scores > 0).any() else 0.0,
+            "coherence": 0.0, "n_articles": int(assigned.sum()), "hidden": 0,
+            "hidden_reason": None, "parent_id": None}
+
+
+def _upsert(store: ThemeStore, values, match, run_id, new_ids) -> tuple[int, float | None]:
+    if match is None:
+        theme_id = store.save_theme(dict(values, created_run_id=run_id, is_new=1,
+                                         match_cosine=None))
+        new_ids.append(theme_id)
+        return theme_id, None
+    old_id, similarity = match
+    store.save_theme(dict(values, is_new=0, match_cosine=round(similarity, 4)), old_id)
+    return old_id, round(similarity, 4)
+
+
+def _passages(ctx, data, labeller):
+    from reader.storage.chunks import get_chunks
+
+    def texts(rows: list[int]) -> list[str]:
+        stored = get_chunks(ctx.db, [int(data.chunk_ids[r]) for r in rows[:5]])
+        return [stored[c].text for c in (int(data.chunk_ids[r]) for r in rows[:5]) if c in stored]
+
+    return texts
+
+
+def _write_activations(store, data, analysis, fine_ids, broad_ids, chunk_sections) -> None:
+    codes = analysis.chunk_codes
+    chunk_rows = []
+    rows, cols = np.nonzero(codes)
+    for r, j in zip(rows.tolist(), cols.tolist(), strict=True):
+        if j in fine_ids:
+            chunk_rows.append((int(data.chunk_ids[r]), int(data.article_ids[r]), fine_ids[j],
+                               float(codes[r, j])))
+    rows, cols = np.nonzero(chunk_sections > 0)
+    for r, g in zip(rows.tolist(), cols.tolist(), strict=True):
+        chunk_rows.append((int(data.chunk_ids[r]), int(data.article_ids[r]), broad_ids[g],
+                           float(chunk_sections[r, g])))
+    counts = _passage_counts(data.article_ids, analysis.article_ids, codes > 0, chunk_sections > 0)
+    fine_counts, broad_counts = counts
+    art = analysis.article_codes
+    top = np.maximum(art.max(axis=0), 1e-12)
+    article_rows = []
+    rows, cols = np.nonzero(art)
+    for a, j in zip(rows.tolist(), cols.tolist(), strict=True):
+        if j in fine_ids:
+            article_rows.append((int(analysis.article_ids[a]), fine_ids[j], float(art[a, j]),
+                                 float(art[a, j] / top[j]), int(fine_counts[a, j])))
+    scores = analysis.sections.scores
+    smax = np.maximum(scores.max(axis=0), 1e-12) if scores.size else scores
+    rows, cols = np.nonzero(scores > 0)
+    for a, g in zip(rows.tolist(), cols.tolist(), strict=True):
+        article_rows.append((int(analysis.article_ids[a]), broad_ids[g], float(scores[a, g]),
+                             float(scores[a, g] / smax[g]), int(broad_counts[a, g])))
+    store.replace_activations(chunk_rows, article_rows)
+
+
+def _passage_counts(row_articles, article_ids, fine_fired, broad_fired):
+    index = np.searchsorted(article_ids, row_articles)
+    fine = np.zeros((len(article_ids), fine_fired.shape[1]), dtype=np.int32)
+    np.add.at(fine, index, fine_fired.astype(np.int32))
+    broad = np.zeros((len(article_ids), broad_fired.shape[1]), dtype=np.int32)
+    np.add.at(broad, index, broad_fired.astype(np.int32))
+    return fine, broad
