@@ -1,3 +1,200 @@
-"""CLI commands: digest."""
+"""CLI commands: `reader digest` drafts the newsletter; `digest list/show/edit/push` keep it."""
 
-COMMANDS: list = []
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reader.cli.common import State, echo_json, pass_state
+
+
+def _service(state: State):
+    from reader.services.digest import DigestService
+
+    return DigestService(state.context)
+
+
+@click.group(name="digest", invoke_without_command=True)
+@click.option(
+    "--since",
+    metavar="WHEN",
+    help="Start: 7d, 2w, a date (2026-11-01), or `last` (default: the end of the last "
+    "digest, else 7 days ago).",
+)
+@click.option(
+    "--until", metavar="WHEN", help="End, same formats (default: now; a date includes the day)."
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the draft to this file instead of stdout.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="Markdown, or the digest's structured data as JSON.",
+)
+@click.option(
+    "--template",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Your own Jinja2 Markdown template (see `reader digest template`).",
+)
+@click.option("--edit", is_flag=True, help="Open the draft in $EDITOR and keep what you save.")
+@click.option(
+    "--polish/--no-polish",
+    default=None,
+    help="Rewrite each line with the configured language model (default: settings).",
+)
+@click.option("--push", is_flag=True, help="Also create it on Buttondown as a draft (never sent).")
+@click.pass_context
+def digest(
+    ctx: click.Context,
+    since: str | None,
+    until: str | None,
+    out: Path | None,
+    fmt: str,
+    template: Path | None,
+    edit: bool,
+    polish: bool | None,
+    push: bool,
+) -> None:
+    """Draft the newsletter's "What I read" from what you read since the last digest."""
+    if ctx.invoked_subcommand is not None:
+        return
+    state = ctx.find_object(State)
+    service = _service(state)
+    draft = service.draft(since, until, template=template, polish=polish)
+    text = draft.text
+    if edit:
+        text = _edit(service, draft.id, text)
+    if fmt == "json":
+        payload = {"id": draft.id, **draft.data, "markdown": text}
+        output = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    else:
+        output = text
+    _write(output, out)
+    _report(draft.id, draft.data, draft.notes, out)
+    if push:
+        _push(service, draft.id)
+
+
+def _edit(service: Any, digest_id: int, text: str) -> str:
+    try:
+        edited = click.edit(text, extension=".md")
+    except click.ClickException as exc:
+        raise click.ClickException(
+            f"{exc.message}; the unedited draft is kept as digest {digest_id}"
+        ) from exc
+    if edited is None or edited == text:
+        click.echo("No changes saved from the editor.", err=True)
+        return text
+    service.update_text(digest_id, edited)
+    return edited
+
+
+def _write(output: str, out: Path | None) -> None:
+    if out is None:
+        click.echo(output, nl=False)
+        return
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(output, "utf-8")
+    tmp.replace(out)
+
+
+def _report(digest_id: int, data: dict[str, Any], notes: list[str], out: Path | None) -> None:
+    read = sum(len(s["articles"]) for s in data["sections"]) + len(data["also_read"])
+    parts = [f"{read} read in {len(data['sections'])} sections"]
+    if data["also_read"]:
+        parts.append(f"{len(data['also_read'])} under Also read")
+    if data["unread"]:
+        parts.append(f"{len(data['unread'])} saved for later")
+    where = f" -> {out}" if out else ""
+    click.echo(
+        f"Digest {digest_id} ({data['window']['label']}): {', '.join(parts)}{where}", err=True
+    )
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+
+
+def _push(service: Any, digest_id: int) -> None:
+    record = service.push(digest_id)
+    click.echo(
+        f"Pushed digest {digest_id} to Buttondown as draft {record.remote_id} (not sent).", err=True
+    )
+
+
+@digest.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
+@pass_state
+def list_(state: State, as_json: bool) -> None:
+    """The saved digests, newest first."""
+    records = _service(state).list()
+    if as_json:
+        echo_json([r.summary() for r in records])
+        return
+    if not records:
+        click.echo("No digests yet: run `reader digest`.", err=True)
+        return
+    for r in records:
+        flags = (" edited" if r.edited_at else "") + (" pushed" if r.pushed_at else "")
+        click.echo(
+            f"{r.id:>4}  {r.created_at[:10]}  {r.window_start[:10]} → {r.window_end[:10]}  "
+            f"{len(r.article_ids)} read, {len(r.unread_ids)} saved  {r.subject}{flags}"
+        )
+
+
+@digest.command()
+@click.argument("digest_id", type=int, metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
+@pass_state
+def show(state: State, digest_id: int, as_json: bool) -> None:
+    """One saved digest's Markdown (as you last edited it)."""
+    record = _service(state).get(digest_id)
+    if as_json:
+        echo_json(
+            {
+                **record.summary(),
+                "article_ids": record.article_ids,
+                "unread_ids": record.unread_ids,
+                "text": record.text,
+                "data": record.data,
+            }
+        )
+        return
+    click.echo(record.text, nl=False)
+
+
+@digest.command()
+@click.argument("digest_id", type=int, metavar="ID")
+@pass_state
+def edit(state: State, digest_id: int) -> None:
+    """Open a saved digest in $EDITOR and keep what you save."""
+    service = _service(state)
+    record = service.get(digest_id)
+    _edit(service, digest_id, record.text)
+
+
+@digest.command()
+@click.argument("digest_id", type=int, metavar="ID")
+@pass_state
+def push(state: State, digest_id: int) -> None:
+    """Create a saved digest on Buttondown as a draft; it is never sent from here."""
+    _push(_service(state), digest_id)
+
+
+@digest.command()
+def template() -> None:
+    """Print the default template, to start your own from."""
+    from reader.render.digest import default_template_text
+
+    sys.stdout.write(default_template_text())
+
+
+COMMANDS = [digest]

@@ -1,0 +1,189 @@
+"""Group a window's articles into digest sections by theme, and say what rose and faded.
+
+Pure functions over plain data, so they are tested without a trained model:
+`strengths` maps an article id to its (theme id, strength) pairs, strength in [0, 1] and
+comparable across themes; `background` is each theme's mean strength over the whole library.
+
+A theme's weight in a window is its mass there (the sum of its articles' strengths) times its
+lift, window share over library share: what this window was about, not what is always there.
+Each article goes under its strongest theme; a theme left with one weak article folds into
+"Also read", as do articles with no theme strong enough.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+Strengths = Mapping[int, Sequence[tuple[int, float]]]
+
+MIN_STRENGTH = 0.15  # below this an article is not "about" a theme at all
+STRONG = 0.5  # a theme's only article must be at least this strong to keep its own section
+MAX_SECTIONS = 7  # more subheads than this stops being a newsletter
+SMOOTHING = 0.02  # added to both shares so a rare theme's lift stays finite
+
+
+@dataclass
+class Section:
+    theme_id: int
+    label: str
+    weight: float
+    lift: float
+    article_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class SectionPlan:
+    sections: list[Section]
+    also_read: list[int]  # article ids, in the order they were given
+
+
+def theme_shares(strengths: Strengths, themes: Sequence[int], n_articles: int) -> dict[int, float]:
+    """Mean strength of each theme over `n_articles` articles (absent counts as 0)."""
+    wanted = set(themes)
+    totals: dict[int, float] = defaultdict(float)
+    for pairs in strengths.values():
+        for theme_id, strength in pairs:
+            if theme_id in wanted:
+                totals[theme_id] += strength
+    return {t: totals[t] / n_articles if n_articles else 0.0 for t in themes}
+
+
+def lift(window_share: float, library_share: float) -> float:
+    """How much more present a theme is in the window than in the library (1: as usual)."""
+    return (window_share + SMOOTHING) / (library_share + SMOOTHING)
+
+
+def plan_sections(
+    article_ids: Sequence[int],
+    strengths: Strengths,
+    labels: Mapping[int, str],
+    background: Mapping[int, float],
+    *,
+    min_strength: float = MIN_STRENGTH,
+    strong: float = STRONG,
+    max_sections: int = MAX_SECTIONS,
+) -> SectionPlan:
+    """Sections (themes in `labels` only), heaviest first, and the articles left for "Also read"."""
+    candidates = list(labels)
+    best: dict[int, list[tuple[float, int]]] = {}
+    for article_id in article_ids:
+        pairs = [
+            (s, t) for t, s in strengths.get(article_id, ()) if t in labels and s >= min_strength
+        ]
+        best[article_id] = sorted(pairs, key=lambda p: (-p[0], p[1]))
+    shares = theme_shares(strengths, candidates, len(article_ids))
+    lifts = {t: lift(shares[t], background.get(t, 0.0)) for t in candidates}
+
+    allowed = set(candidates)
+    while True:
+        groups = _assign(article_ids, best, allowed)
+        groups = {t: ids for t, ids in groups.items() if _keeps_section(ids, t, best, strong)}
+        weights = {
+            t: sum(_strength(best[a], t) for a in ids) * lifts[t] for t, ids in groups.items()
+        }
+        ranked = sorted(groups, key=lambda t: (-weights[t], t))
+        if len(ranked) <= max_sections:
+            break
+        # Drop the lightest section; its articles move to their next strongest theme.
+        allowed.discard(ranked[-1])
+
+    placed = {a for ids in groups.values() for a in ids}
+    sections = [
+        Section(
+            t,
+            labels[t],
+            round(weights[t], 6),
+            round(lifts[t], 6),
+            sorted(groups[t], key=lambda a: (-_strength(best[a], t), a)),
+        )
+        for t in ranked
+    ]
+    return SectionPlan(sections, [a for a in article_ids if a not in placed])
+
+
+def _assign(
+    article_ids: Sequence[int], best: Mapping[int, list[tuple[float, int]]], allowed: set[int]
+) -> dict[int, list[int]]:
+    groups: dict[int, list[int]] = defaultdict(list)
+    for article_id in article_ids:
+        for _strength_value, theme_id in best[article_id]:
+            if theme_id in allowed:
+                groups[theme_id].append(article_id)
+                break
+    return groups
+
+
+def _keeps_section(
+    ids: list[int], theme_id: int, best: Mapping[int, list[tuple[float, int]]], strong: float
+) -> bool:
+    return len(ids) > 1 or _strength(best[ids[0]], theme_id) >= strong
+
+
+def _strength(pairs: list[tuple[float, int]], theme_id: int) -> float:
+    return next((s for s, t in pairs if t == theme_id), 0.0)
+
+
+@dataclass
+class Trend:
+    top: list[str]  # the window's heaviest sections
+    rising: list[str]  # more present than in the previous window
+    fading: list[str]  # present before, much less now
+    compared: bool  # whether there was a previous window to compare with
+
+
+def describe_trend(
+    plan: SectionPlan,
+    current: Mapping[int, float],
+    previous: Mapping[int, float] | None,
+    labels: Mapping[int, str],
+    *,
+    top_n: int = 3,
+    min_change: float = 0.05,
+) -> Trend:
+    """Top sections, and the themes whose share rose or fell most against the previous window.
+
+    current/previous: each theme's mean strength over the window's read articles.
+    """
+    top = [s.label for s in plan.sections[:top_n]]
+    if not previous:
+        return Trend(top, [], [], compared=False)
+    changes = {t: current.get(t, 0.0) - previous.get(t, 0.0) for t in labels}
+    section_ids = {s.theme_id for s in plan.sections}
+    rising = sorted(
+        (t for t in section_ids if changes.get(t, 0.0) >= min_change), key=lambda t: -changes[t]
+    )
+    fading = sorted(
+        (t for t in labels if t not in section_ids and changes[t] <= -min_change),
+        key=lambda t: changes[t],
+    )
+    return Trend(top, [labels[t] for t in rising[:2]], [labels[t] for t in fading[:2]], True)
+
+
+def intro_line(trend: Trend, n_read: int, period: str, before: str) -> str:
+    """One sentence to open "What I read".
+
+    period: "this week", "these 10 days"; before: "the week before", "the 10 days before".
+    """
+    if n_read == 0:
+        return f"I did not finish anything {period}, but I saved a few things for later."
+    pieces = "piece" if n_read == 1 else "pieces"
+    line = f"{period[0].upper()}{period[1:]} I read {n_read} {pieces}"
+    if trend.top:
+        line += f", mostly about {_join(trend.top)}"
+    clauses = []
+    if trend.rising:
+        clauses.append(f"{_join(trend.rising)} came up more than {before}")
+    if trend.fading:
+        clauses.append(f"{_join(trend.fading)} faded")
+    if clauses:
+        line += "; " + ", and ".join(clauses)
+    return line + "."
+
+
+def _join(words: Sequence[str]) -> str:
+    words = list(words)
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
