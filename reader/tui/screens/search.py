@@ -1,0 +1,127 @@
+"""Search: a query box, a mode switch and ranked results with snippets."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, OptionList, RadioButton, RadioSet, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker
+
+from reader.errors import ReaderError
+from reader.tui.format import search_hit
+from reader.tui.messages import SearchFinished
+from reader.tui.screens.base import ScreenBasics
+
+MODES = ("hybrid", "semantic", "keyword")
+LIMIT = 30
+
+
+class SearchScreen(ScreenBasics, Screen[None]):
+    """Type a query and press enter; enter on a result opens it."""
+
+    TITLE = "Search"
+    AUTO_FOCUS = "#search-input"
+    BINDINGS = [
+        Binding("ctrl+t", "next_mode", "Mode"),
+        Binding("down", "focus_results", "Results", show=False),
+        Binding("escape", "focus_query", "Query", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mode = MODES[0]
+        self.query_text = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="search-bar"):
+            yield Input(placeholder="Search your library (words or a question)", id="search-input")
+            with RadioSet(id="search-mode"):
+                for mode in MODES:
+                    yield RadioButton(mode, value=mode == self.mode, name=mode)
+        yield Static("", id="search-status")
+        yield OptionList(id="search-results")
+        yield Footer()
+
+    # -- searching -----------------------------------------------------------------
+    @on(Input.Submitted, "#search-input")
+    def submitted(self, event: Input.Submitted) -> None:
+        self.run_query(event.value)
+
+    @on(RadioSet.Changed, "#search-mode")
+    def mode_changed(self, event: RadioSet.Changed) -> None:
+        self.mode = event.pressed.name or MODES[0]
+        if self.query_text:
+            self.run_query(self.query_text)
+
+    def run_query(self, text: str) -> None:
+        self.query_text = text.strip()
+        if not self.query_text:
+            return
+        self.query_one("#search-results", OptionList).loading = True
+        self.query_one("#search-status", Static).update(
+            f"Searching ({self.mode})… the first search loads the model."
+        )
+        self.search(self.query_text, self.mode)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
+    def search(self, query: str, mode: str) -> None:
+        services = self.services
+        try:
+            with services.serial("search"):  # the service keeps one model and index for all
+                results = services.search.search(query, mode=mode, limit=LIMIT)
+        except ReaderError as exc:  # nothing indexed yet, a bad query: say so in place
+            self.post_message(SearchFinished(query, mode, [], error=str(exc)))
+            return
+        self.post_message(SearchFinished(query, mode, results.hits, notices=results.notices))
+
+    def on_search_finished(self, message: SearchFinished) -> None:
+        if (message.query, message.mode) != (self.query_text, self.mode):
+            return  # an older query finished after a newer one was asked
+        results = self.query_one("#search-results", OptionList)
+        results.loading = False
+        results.clear_options()
+        results.add_options(Option(search_hit(hit), id=str(hit.article_id)) for hit in message.hits)
+        if message.error:
+            status = message.error
+        else:
+            count = len(message.hits)
+            status = f"{count} result{'s' if count != 1 else ''} ({message.mode})"
+            if message.notices:
+                status += " · " + " · ".join(message.notices)
+        self.query_one("#search-status", Static).update(status)
+        if message.hits:
+            results.highlighted = 0
+
+    def worker_failed(self, worker: Worker) -> None:
+        self.query_one("#search-results", OptionList).loading = False
+        self.query_one("#search-status", Static).update("")
+
+    # -- moving around -------------------------------------------------------------
+    @on(OptionList.OptionSelected, "#search-results")
+    def open_article(self, event: OptionList.OptionSelected) -> None:
+        from reader.tui.screens.reader import ArticleScreen
+
+        if event.option.id:
+            self.app.push_screen(ArticleScreen(int(event.option.id)))
+
+    def action_next_mode(self) -> None:
+        index = (MODES.index(self.mode) + 1) % len(MODES)
+        buttons = list(self.query(RadioButton))
+        buttons[index].value = True  # the RadioSet posts Changed, which searches again
+
+    def action_focus_results(self) -> None:
+        results = self.query_one("#search-results", OptionList)
+        if results.option_count:
+            results.focus()
+
+    def action_focus_query(self) -> None:
+        self.focus_query()
+
+    def focus_query(self) -> None:
+        """Put the cursor in the query box (the app calls this for `/`)."""
+        self.query_one("#search-input", Input).focus()
