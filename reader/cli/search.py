@@ -65,6 +65,10 @@ def index(state: State, rebuild: bool, as_json: bool) -> None:
 @click.option("--tag", "tags", multiple=True, help="Only articles with this tag (repeatable).")
 @click.option("--since", help="Only articles saved since: YYYY-MM-DD, an ISO time, or 7d, 2w.")
 @click.option("--until", help="Only articles saved until (a date includes that day).")
+@click.option("--plus", "plus", multiple=True, metavar="THEME",
+              help="Steer the meaning of the query towards a theme (id or name; repeatable).")
+@click.option("--minus", "minus", multiple=True, metavar="THEME",
+              help="Steer the meaning of the query away from a theme (id or name; repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
 @pass_state
 def search(
@@ -76,14 +80,27 @@ def search(
     tags: tuple[str, ...],
     since: str | None,
     until: str | None,
+    plus: tuple[str, ...],
+    minus: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Search the library: words in "quotes" must appear together, -word must not appear."""
+    """Search the library: words in "quotes" must appear together, -word must not appear.
+
+    --plus/--minus move the query along themes' directions before the nearest-neighbour
+    search (try `reader themes` for their ids and names).
+    """
     from reader.services.search import SearchFilters, SearchService
 
+    steer = None
+    if plus or minus:
+        if mode == "keyword":
+            raise click.UsageError("--plus/--minus steer meaning: use --mode hybrid or semantic")
+        from reader.services.themes import ThemeService
+
+        steer = ThemeService(state.context).steerer(plus, minus)
     filters = SearchFilters(statuses=statuses, tags=tags, since=since, until=until)
     results = SearchService(state.context).search(
-        " ".join(query), mode=mode, limit=limit, filters=filters
+        " ".join(query), mode=mode, limit=limit, filters=filters, steer=steer
     )
     _print(results, as_json)
 
@@ -94,18 +111,26 @@ def search(
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
 @pass_state
 def related(state: State, article_id: int, limit: int, as_json: bool) -> None:
-    """Articles nearest in meaning to article ID."""
+    """Articles nearest in meaning to article ID, and the themes each shares with it."""
     from reader.services.search import SearchService
+    from reader.services.themes import ThemeService
 
     results = SearchService(state.context).related(article_id, limit=limit)
-    _print(results, as_json)
+    themes = ThemeService(state.context)
+    shared = {hit.article_id: themes.shared_themes(article_id, hit.article_id)
+              for hit in results.hits}
+    _print(results, as_json, shared=shared)
 
 
-def _print(results, as_json: bool) -> None:
+def _print(results, as_json: bool, shared: dict[int, list[dict]] | None = None) -> None:
     for notice in results.notices:
         click.echo(f"Note: {notice}", err=True)
     if as_json:
-        echo_json(results.to_dict())
+        data = results.to_dict()
+        if shared is not None:
+            for row, hit in zip(data["results"], results.hits, strict=True):
+                row["shared_themes"] = shared.get(hit.article_id, [])
+        echo_json(data)
         return
     if not results.hits:
         click.echo("No matches.", err=True)
@@ -115,6 +140,9 @@ def _print(results, as_json: bool) -> None:
         click.echo(f"{number:>2}. [{hit.article_id}] {hit.title or hit.url}  ({where})")
         if hit.snippet:
             click.echo(f"    {hit.marked()}")
+        if shared and shared.get(hit.article_id):
+            names = ", ".join(t["title"] for t in shared[hit.article_id])
+            click.echo(f"    shared themes: {names}")
 
 
 COMMANDS = [index, search, related]

@@ -249,6 +249,15 @@ class ThemeService:
                         "strength_a": a[theme_id], "strength_b": b[theme_id]})
         return sorted(out, key=lambda r: (-min(r["strength_a"], r["strength_b"]), r["id"]))
 
+    def steerer(self, plus: Sequence[int | str] = (), minus: Sequence[int | str] = (),
+                strength: float = 1.0) -> Callable[[np.ndarray], np.ndarray] | None:
+        """A query-vector edit for SearchService.search, with every theme checked up front."""
+        if not plus and not minus:
+            return None
+        for ref in (*plus, *minus):
+            self.resolve(ref)
+        return lambda vector: self.steer(vector, plus, minus, strength)
+
     def steer(self, vector: np.ndarray, plus: Sequence[int | str] = (),
               minus: Sequence[int | str] = (), strength: float = 1.0) -> np.ndarray:
         """Move a unit query vector along themes' directions and renormalise.
