@@ -73,6 +73,31 @@ class Settings:
         settings.extra = extra
         return settings
 
+    def set(self, key: str, raw: str) -> object:
+        """Set one known setting from text, converted to the setting's type."""
+        from reader.errors import BadInput
+
+        kinds = {f.name: f.type for f in fields(self) if f.name != "extra"}
+        if key not in kinds:
+            raise BadInput(f"unknown setting {key!r}; known: {', '.join(sorted(kinds))}")
+        kind = kinds[key] if isinstance(kinds[key], str) else kinds[key].__name__
+        try:
+            if kind == "bool":
+                if raw.lower() not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+                    raise ValueError(raw)
+                value: object = raw.lower() in ("true", "1", "yes", "on")
+            elif kind == "int":
+                value = int(raw)
+            elif kind == "float":
+                value = float(raw)
+            else:
+                value = raw
+        except ValueError as exc:
+            wanted = {"int": "a whole number", "float": "a number", "bool": "true or false"}[kind]
+            raise BadInput(f"{key} must be {wanted}, not {raw!r}") from exc
+        setattr(self, key, value)
+        return value
+
     def save(self, folder: Path) -> None:
         data = asdict(self)
         extra = data.pop("extra")

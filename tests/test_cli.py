@@ -87,3 +87,16 @@ def test_home_option_overrides_environment(tmp_path: Path) -> None:
     assert run("--home", str(other), "add", "--no-index", str(essay)).exit_code == 0
     assert (other / "reader.db").exists()
     assert json.loads(CliRunner().invoke(main, ["list", "--json"]).stdout) == []
+
+
+def test_config_shows_sets_and_rejects(tmp_path: Path) -> None:
+    assert run("config", "concurrency", "4").exit_code == 0
+    assert run("config", "llm_polish", "yes").exit_code == 0
+    assert run("config", "llm_api_key", "sk-secret").exit_code == 0
+    shown = json.loads(CliRunner().invoke(main, ["config", "--json"]).stdout)
+    assert shown["concurrency"] == 4 and shown["llm_polish"] is True
+    assert shown["llm_api_key"] == "(set)"
+    bad = CliRunner().invoke(main, ["config", "concurrency", "many"])
+    assert bad.exit_code == 1 and "must be a whole number" in bad.stderr
+    unknown = CliRunner().invoke(main, ["config", "colour", "blue"])
+    assert unknown.exit_code == 1 and "unknown setting" in unknown.stderr

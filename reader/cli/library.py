@@ -261,4 +261,39 @@ def export(state: State, fmt: str, out: Path | None) -> None:
     click.echo(f"Exported {count} articles", err=True)
 
 
-COMMANDS = [add, import_, fetch, list_, show, mark, note, tag, highlight, delete, export]
+SECRET_SETTINGS = ("llm_api_key", "buttondown_api_key")
+
+
+@click.command()
+@click.argument("key", required=False)
+@click.argument("value", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
+@pass_state
+def config(state: State, key: str | None, value: str | None, as_json: bool) -> None:
+    """Show the settings, or one; with a VALUE, change it (kept in settings.json)."""
+    from dataclasses import asdict
+
+    settings = state.context.settings
+    if value is not None:
+        settings.set(key, value)
+        state.context.save_settings()
+        click.echo(f"{key} = {getattr(settings, key)!r}", err=True)
+        return
+    data = {k: v for k, v in asdict(settings).items() if k != "extra"}
+    for secret in SECRET_SETTINGS:
+        if data.get(secret):
+            data[secret] = "(set)"
+    if key is not None:
+        if key not in data:
+            settings.set(key, "")  # raises the unknown-setting error with the known names
+        data = {key: data[key]}
+    if as_json:
+        echo_json(data)
+        return
+    for name, current in data.items():
+        click.echo(f"{name} = {current!r}")
+    if key is None:
+        click.echo(f"(in {state.context.paths.root / 'settings.json'})", err=True)
+
+
+COMMANDS = [add, import_, fetch, list_, show, mark, note, tag, highlight, delete, export, config]
