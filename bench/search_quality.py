@@ -129,7 +129,11 @@ def recall_at_100(ranked: list[str], relevant: dict[str, int]) -> float:
 
 
 class Evaluation:
-    """Rankings of every query of a split, kept so fusion can be re-scored cheaply."""
+    """Rankings of every query of a split, per mode, kept so fusion can be re-scored cheaply.
+
+    Each mode is run as `reader search --mode MODE` runs it (hybrid also scores the other
+    ranking's candidates, and counts a second passage).
+    """
 
     def __init__(
         self,
@@ -137,32 +141,27 @@ class Evaluation:
         queries: dict[str, str],
         qrels: dict,
         params: FusionParams,
-        mode: str = "hybrid",
+        modes: tuple[str, ...] = ("hybrid",),
     ):
         self.qrels = qrels
         self.params = params
         service = SearchService(ctx, fusion=params)
         rows = ctx.db.execute("SELECT id, url FROM articles").fetchall()
         self.doc_of = {aid: url.removeprefix(URL_PREFIX) for aid, url in rows}
-        self.found = {}
-        for qid in qrels:
+        self.found: dict[str, dict] = {mode: {} for mode in modes}
+        for mode, qid in itertools.product(modes, qrels):
             try:
-                self.found[qid] = service.rankings(queries[qid], mode=mode, depth=100)
+                self.found[mode][qid] = service.rankings(queries[qid], mode=mode, depth=100)
             except BadInput:
-                self.found[qid] = None  # e.g. only stop words: nothing found, scores 0
+                self.found[mode][qid] = None  # e.g. only stop words: nothing found, scores 0
 
-    def scores(self, mode: str, params: FusionParams | None = None, semantic_from=None) -> dict:
-        """nDCG@10 and recall@100 of one mode; `semantic_from` swaps in another run's semantics."""
+    def scores(self, mode: str, params: FusionParams | None = None) -> dict[str, float]:
+        """nDCG@10 and recall@100 of one mode over the split."""
         params = params or self.params
         ndcg, recall = [], []
         for qid, relevant in self.qrels.items():
-            found = self.found[qid]
-            other = semantic_from.found[qid] if semantic_from is not None else found
-            ranked = (
-                []
-                if found is None or other is None
-                else fuse(found.keyword, other.semantic, mode, params)
-            )
+            found = self.found[mode][qid]
+            ranked = [] if found is None else fuse(found.keyword, found.semantic, mode, params)
             docs = [self.doc_of[aid] for aid, _ in ranked]
             ndcg.append(ndcg_at_10(docs, relevant))
             recall.append(recall_at_100(docs, relevant))
@@ -242,8 +241,9 @@ def main() -> None:
         chunks = ctx.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
         start = time.perf_counter()
         qrels = read_qrels(corpus / "qrels" / f"{args.split}.tsv")
-        evaluation = Evaluation(ctx, queries, qrels, FusionParams())
-        result = {mode: evaluation.scores(mode) for mode in ("keyword", "semantic", "hybrid")}
+        modes = ("keyword", "semantic", "hybrid")
+        evaluation = Evaluation(ctx, queries, qrels, FusionParams(), modes)
+        result = {mode: evaluation.scores(mode) for mode in modes}
         timings["queries_s"] = time.perf_counter() - start
         result.update(
             {

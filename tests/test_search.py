@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from reader.errors import BadInput, Cancelled, IndexNotReady, NotFound
+from reader.index.fts import make_snippet
 from reader.index.hnsw import index_lock
 from reader.ml.embedder import FakeEmbedder
 from reader.services import indexing
@@ -26,7 +27,6 @@ from reader.services.search import (
     SearchFilters,
     SearchService,
     fuse,
-    make_snippet,
     parse_when,
 )
 from reader.storage.chunks import forget_article
@@ -271,7 +271,7 @@ def test_fusion_by_scores_and_by_ranks() -> None:
 
 def test_hybrid_scores_every_candidate_both_ways(ctx, library, fake) -> None:
     index_pending(ctx, embedder=fake)
-    service = SearchService(ctx, embedder=fake)
+    service = SearchService(ctx, embedder=fake, fusion=FusionParams(second_chunk=0.0))
     found = service.rankings("pot roots wind", mode="hybrid", depth=1)
     keyword_ids = [aid for aid, _ in found.keyword]
     semantic_ids = [aid for aid, _, _ in found.semantic]
@@ -504,3 +504,19 @@ def test_cli_search_never_imports_torch(ctx, real_library) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stderr.strip().splitlines()[-1]) == []
     assert json.loads(done.stdout)["results"][0]["id"] == real_library["sourdough"]
+
+
+@pytest.mark.slow
+def test_first_index_exports_the_query_encoder(ctx) -> None:
+    """With no ONNX export in the library yet, indexing makes it (once) and says so."""
+    from reader.ml.onnx_encoder import export_folder, read_manifest
+
+    add_article(ctx, *ESSAYS["comets"])
+    messages: list[str] = []
+    report = index_pending(ctx, progress=lambda p: messages.append(p.message))
+    assert any("exporting all-MiniLM-L6-v2 to ONNX" in m for m in messages)
+    manifest = read_manifest(export_folder(ctx.paths.models_dir, "all-MiniLM-L6-v2"))
+    assert manifest is not None and manifest["model_id"] == report.model == "all-MiniLM-L6-v2"
+    messages.clear()
+    index_pending(ctx, progress=lambda p: messages.append(p.message))
+    assert not any("exporting" in m for m in messages)

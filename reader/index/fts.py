@@ -206,6 +206,42 @@ def _spans_from_marked(marked: str) -> list[tuple[int, int]]:
     return spans
 
 
+SNIPPET_CHARS = 280
+
+
+def make_snippet(
+    text: str, region: tuple[int, int], spans: list[tuple[int, int]], width: int = SNIPPET_CHARS
+) -> tuple[str, list[tuple[int, int]]]:
+    """About `width` characters of `region`, placed to hold the most marked spans."""
+    lo, hi = region
+    inside = [(s, e) for s, e in spans if lo <= s and e <= hi]
+    start = lo
+    if inside and hi - lo > width:
+        best = max(
+            range(len(inside)),
+            key=lambda i: sum(1 for s, e in inside[i:] if e <= inside[i][0] + width - 40),
+        )
+        start = max(lo, inside[best][0] - 40)
+        start = _word_start(text, start, lo)
+    end = min(hi, start + width)
+    if end < hi:
+        space = text.rfind(" ", start, end)
+        end = space if space > start + width // 2 else end
+    body = text[start:end]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    shift = len(prefix) - start
+    snippet = (prefix + body + suffix).replace("\n", " ")
+    marks = [(s + shift, e + shift) for s, e in inside if start <= s and e <= end]
+    return snippet, marks
+
+
+def _word_start(text: str, i: int, lo: int) -> int:
+    while i > lo and not text[i - 1].isspace():
+        i -= 1
+    return i
+
+
 def rebuild(db: Database) -> None:
     """Rebuild the FTS index from the articles table (for `reader doctor`)."""
     db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")

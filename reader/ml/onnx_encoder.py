@@ -301,8 +301,9 @@ class OnnxEncoder(Embedder):
         return self.tokenizer.token_spans(texts)
 
     def embed(
-        self, texts: Sequence[str], *, batch_size: int = 32, progress: EmbedProgress | None = None
+        self, texts: Sequence[str], *, batch_size: int = 8, progress: EmbedProgress | None = None
     ) -> np.ndarray:
+        # Small batches of similar lengths: least padding, and faster here than 32 or 64.
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         order = length_order(texts)
         for begin in range(0, len(texts), batch_size):

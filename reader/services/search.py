@@ -1,17 +1,15 @@
 """Search the library by words, by meaning, or both, and find articles near another.
 
 Keyword search ranks articles with FTS5's BM25; semantic search ranks chunks by cosine in
-the HNSW index and scores an article by its best chunks; hybrid fuses both rankings by
-reciprocal rank. Each hit carries a snippet from its best passage with the query's words
-marked. A caller may steer the query vector (themes do) before the neighbour search.
+the HNSW index and scores an article by its best chunks; hybrid scores every candidate of
+either ranking both ways and fuses them (see reader.services.ranking.fuse). Each hit carries
+a snippet from its best passage with the query's words marked. A caller may steer the query
+vector (themes do) before the neighbour search.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -19,178 +17,15 @@ from reader.errors import BadInput, IndexNotReady, NotFound
 from reader.index import fts
 from reader.index.hnsw import VectorIndex
 from reader.ml.embedder import Embedder, normalize
-from reader.models import STATUSES, to_iso
 from reader.services.context import LibraryContext
+from reader.services.ranking import FusionParams, Rankings, SearchHit, SearchResults, fuse
+from reader.services.search_filters import SearchFilters, parse_when
 from reader.storage import chunks as store
 
 MODES = ("hybrid", "semantic", "keyword")
 Steer = Callable[[np.ndarray], np.ndarray]
 EXACT_BELOW = 20_000  # with filters leaving fewer chunks than this, search them exactly
 MAX_QUERY_TOKENS = 2_000
-
-
-@dataclass(frozen=True)
-class FusionParams:
-    """How rankings are fused; tuned on SciFact's train queries (bench/search_quality.py)."""
-
-    # "scores": keyword_share * BM25 / best BM25 + (1 - keyword_share) * cosine scaled to [0, 1]
-    # over the candidates; "rrf": weighted reciprocal-rank fusion. Scores won on SciFact.
-    method: str = "scores"
-    keyword_share: float = 0.4
-    k: float = 60.0  # reciprocal-rank constant
-    keyword_weight: float = 1.0
-    semantic_weight: float = 1.0
-    depth: int = 100  # articles taken from each ranking
-    second_chunk: float = 0.0  # weight of an article's second-best chunk in its semantic score
-    title_weight: float = 1.0  # BM25 weight of the title column against the text's 1.0
-
-
-@dataclass
-class SearchFilters:
-    """Which articles may match: any of `statuses`, any of `tags`, saved within [since, until]."""
-
-    statuses: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    since: str | None = None
-    until: str | None = None
-
-    def sql(self) -> tuple[str, list]:
-        """A WHERE clause over `articles a` (eligibility included) and its parameters."""
-        clauses, params = [store.ELIGIBLE], []
-        if self.statuses:
-            unknown = [s for s in self.statuses if s not in STATUSES]
-            if unknown:
-                raise BadInput(f"unknown status {unknown[0]!r}; one of: {', '.join(STATUSES)}")
-            clauses.append(f"a.status IN ({','.join('?' * len(self.statuses))})")
-            params.extend(self.statuses)
-        if self.tags:
-            marks = ",".join("?" * len(self.tags))
-            clauses.append(
-                f"EXISTS (SELECT 1 FROM article_tags t WHERE t.article_id = a.id AND t.tag IN ({marks}))"
-            )
-            params.extend(self.tags)
-        if self.since:
-            clauses.append("a.added_at >= ?")
-            params.append(parse_when(self.since))
-        if self.until:
-            clauses.append("a.added_at < ?")
-            params.append(parse_when(self.until, end=True))
-        return " AND ".join(f"({c})" for c in clauses), params
-
-    @property
-    def active(self) -> bool:
-        return bool(self.statuses or self.tags or self.since or self.until)
-
-
-_RELATIVE = re.compile(r"^(\d+)\s*([dwmy])$")
-
-
-def parse_when(value: str, *, end: bool = False) -> str:
-    """YYYY-MM-DD, an ISO-8601 time, or 7d/2w/3m/1y ago, as the library's UTC timestamp form.
-
-    A bare date used as an end means the end of that day.
-    """
-    text = value.strip()
-    relative = _RELATIVE.match(text.lower())
-    if relative:
-        days = int(relative.group(1)) * {"d": 1, "w": 7, "m": 30, "y": 365}[relative.group(2)]
-        return to_iso(datetime.now(UTC) - timedelta(days=days))
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise BadInput(f"cannot read the date {value!r}: use YYYY-MM-DD or e.g. 7d, 2w") from exc
-    if end and len(text) == 10:
-        moment += timedelta(days=1)
-    return to_iso(moment)
-
-
-@dataclass
-class SearchHit:
-    article_id: int
-    title: str | None
-    url: str
-    status: str
-    site: str | None
-    added_at: str | None
-    score: float
-    keyword_rank: int | None = None  # 1-based rank in the keyword ranking
-    semantic_rank: int | None = None
-    similarity: float | None = None  # cosine of the best passage
-    chunk_id: int | None = None
-    snippet: str = ""
-    spans: list[tuple[int, int]] = field(default_factory=list)  # marked words, in the snippet
-
-    def marked(self, before: str = "**", after: str = "**") -> str:
-        """The snippet with its matched words between `before` and `after`."""
-        out, position = [], 0
-        for start, end in self.spans:
-            out += [self.snippet[position:start], before, self.snippet[start:end], after]
-            position = end
-        out.append(self.snippet[position:])
-        return "".join(out)
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["id"] = data.pop("article_id")
-        data["spans"] = [list(s) for s in self.spans]
-        data["snippet_marked"] = self.marked()
-        return data
-
-
-@dataclass
-class SearchResults:
-    query: str
-    mode: str
-    hits: list[SearchHit]
-    notices: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {
-            "query": self.query,
-            "mode": self.mode,
-            "notices": self.notices,
-            "results": [hit.to_dict() for hit in self.hits],
-        }
-
-
-@dataclass
-class Rankings:
-    """What each search method found, before fusion."""
-
-    parsed: fts.ParsedQuery
-    keyword: list[tuple[int, float]] = field(default_factory=list)  # (article, BM25)
-    semantic: list[tuple[int, float, int]] = field(default_factory=list)  # (article, score, chunk)
-    notices: list[str] = field(default_factory=list)
-
-
-def fuse(
-    keyword: list[tuple[int, float]],
-    semantic: list[tuple[int, float, int]],
-    mode: str,
-    params: FusionParams,
-) -> list[tuple[int, float]]:
-    """One ranking of (article id, score): weighted reciprocal-rank fusion in hybrid mode."""
-    if mode == "keyword" or not semantic:
-        return [(aid, score) for aid, score in keyword]
-    if mode == "semantic" or not keyword:
-        return [(aid, score) for aid, score, _ in semantic]
-    fused: dict[int, float] = {}
-    if params.method == "rrf":
-        for rank, (aid, _) in enumerate(keyword, start=1):
-            fused[aid] = fused.get(aid, 0.0) + params.keyword_weight / (params.k + rank)
-        for rank, (aid, _, _) in enumerate(semantic, start=1):
-            fused[aid] = fused.get(aid, 0.0) + params.semantic_weight / (params.k + rank)
-    else:
-        # Scores keep what ranks lose: how far ahead the best matches are.
-        best = max(score for _, score in keyword) or 1.0
-        share = params.keyword_share
-        for aid, score in keyword:
-            fused[aid] = share * score / best
-        low, high = semantic[-1][1], semantic[0][1]
-        spread = (high - low) or 1.0
-        for aid, score, _ in semantic:
-            fused[aid] = fused.get(aid, 0.0) + (1 - share) * (score - low) / spread
-    return sorted(fused.items(), key=lambda item: -item[1])
 
 
 class SearchService:
@@ -256,9 +91,11 @@ class SearchService:
                 vector = self.query_vector(parsed.semantic_text)
                 if steer is not None:
                     vector = normalize(np.asarray(steer(vector), dtype=np.float32))
-                found.semantic = self._semantic(vector, depth, filters)
+                # In hybrid an article's second passage counts too (tuned); alone, its best.
+                second = self.fusion.second_chunk if mode == "hybrid" else 0.0
+                found.semantic = self._semantic(vector, depth, filters, second=second)
                 if mode == "hybrid":
-                    self._complete(found, vector)
+                    self._complete(found, vector, second)
             except IndexNotReady as exc:
                 if mode == "semantic":
                     raise
@@ -266,7 +103,7 @@ class SearchService:
         found.notices = list(self._notices)
         return found
 
-    def _complete(self, found: Rankings, vector: np.ndarray) -> None:
+    def _complete(self, found: Rankings, vector: np.ndarray, second: float) -> None:
         """Score every candidate both ways: an article one ranking found beyond its depth still
         gets its real score from the other, not none."""
         model, _ = self._model()
@@ -279,7 +116,7 @@ class SearchService:
                 sims = vectors @ vector
                 order = np.argsort(-sims)
                 found.semantic.append(
-                    (aid, self._article_score(sims[order]), int(chunk_ids[order[0]]))
+                    (aid, _article_score(sims[order], second), int(chunk_ids[order[0]]))
                 )
             found.semantic.sort(key=lambda item: -item[1])
         in_keyword = {aid for aid, _ in found.keyword}
@@ -288,11 +125,6 @@ class SearchService:
             weights = fts.KeywordWeights(title=self.fusion.title_weight, text=1.0)
             found.keyword.extend(fts.keyword_scores(self.ctx.db, found.parsed, others, weights))
             found.keyword.sort(key=lambda item: -item[1])
-
-    def _article_score(self, sims: np.ndarray) -> float:
-        """An article's semantic score from its chunks' similarities, best first."""
-        second = sims[1] if len(sims) > 1 else sims[0]
-        return float(sims[0] + self.fusion.second_chunk * second)
 
     def related(
         self, article_id: int, *, limit: int = 10, filters: SearchFilters | None = None
@@ -352,7 +184,10 @@ class SearchService:
                     f"the library was indexed with {model} but the model is now {wanted}: "
                     "run `reader index` to re-embed it"
                 )
-            self._embedder = query_embedder(self.ctx)
+            # Only when the ONNX export is missing does this take long (it is made once).
+            self._embedder = query_embedder(
+                self.ctx, lambda p: self._notices.append(p.message) if p.message else None
+            )
         return self._embedder
 
     # -- rankings -------------------------------------------------------------------
@@ -373,8 +208,10 @@ class SearchService:
         filters: SearchFilters,
         *,
         exclude: int | None = None,
+        second: float = 0.0,
     ) -> list[tuple[int, float, int]]:
-        """(article id, score, best chunk id), best first: an article scores by its best chunks."""
+        """(article id, score, best chunk id), best first: an article scores by its best chunks
+        (the best, plus `second` times the next best)."""
         model, _ = self._model()
         index = self._load_index()
         if len(index) == 0:
@@ -382,12 +219,12 @@ class SearchService:
         allowed = self._allowed_chunks(filters)
         if allowed is not None and len(allowed) <= EXACT_BELOW:
             ids, sims = self._exact(model, vector, allowed)
-            return self._by_article(ids, sims, depth, filters, exclude)
+            return self._by_article(ids, sims, depth, filters, exclude, second)
         want = min(len(index), max(depth * 5, 50))
         while True:
             member = allowed.__contains__ if allowed is not None else None
             ids, sims = index.search(vector, want, allowed=member, ef=max(want, 100))
-            found = self._by_article(ids[0], sims[0], depth, filters, exclude)
+            found = self._by_article(ids[0], sims[0], depth, filters, exclude, second)
             if len(found) >= depth or want >= len(index):
                 return found
             want = min(len(index), want * 4)
@@ -423,6 +260,7 @@ class SearchService:
         depth: int,
         filters: SearchFilters,
         exclude: int | None,
+        second: float,
     ) -> list[tuple[int, float, int]]:
         chunk_articles = self._chunk_articles(ids.tolist())
         best: dict[int, list] = {}
@@ -435,7 +273,11 @@ class SearchService:
                 entry[2] = sim
         eligible = self._eligible(list(best), filters)
         scored = [
-            (aid, self._article_score(np.array([e for e in entry[::2] if e is not None])), entry[1])
+            (
+                aid,
+                _article_score(np.array([e for e in entry[::2] if e is not None]), second),
+                entry[1],
+            )
             for aid, entry in best.items()
             if aid in eligible
         ]
@@ -490,10 +332,10 @@ class SearchService:
             row = articles.get(aid)
             if row is None:
                 continue
-            rank, similarity, chunk_id = semantic_info.get(aid, (None, None, None))
+            rank, semantic_score, chunk_id = semantic_info.get(aid, (None, None, None))
             hit = SearchHit(aid, row[1], row[2], row[3], row[4], row[5], float(score))
             hit.keyword_rank, hit.semantic_rank = keyword_rank.get(aid), rank
-            hit.similarity = None if similarity is None else float(similarity)
+            hit.semantic_score = None if semantic_score is None else float(semantic_score)
             hit.chunk_id = chunk_id
             hit.snippet, hit.spans = self._snippet(row[6] or "", aid, chunk_id, parsed)
             hits.append(hit)
@@ -511,7 +353,7 @@ class SearchService:
             chosen = max(chunks, key=lambda c: sum(c.start <= s < c.end for s, _ in spans))
         if chosen is not None and text[chosen.start : chosen.end] == chosen.text:
             region = (chosen.start, chosen.end)
-        return make_snippet(text, region, spans)
+        return fts.make_snippet(text, region, spans)
 
     # -- state ----------------------------------------------------------------------
 
@@ -552,48 +394,18 @@ class SearchService:
         return self._index
 
 
+def _article_score(sims: np.ndarray, second_weight: float) -> float:
+    """An article's semantic score from its chunks' similarities, best first."""
+    second = sims[1] if len(sims) > 1 else sims[0]
+    return float(sims[0] + second_weight * second)
+
+
 def _windows(text: str, spans: list[tuple[int, int]], budget: int) -> list[str]:
     """A long query cut into consecutive pieces the model reads whole."""
     return [
         text[spans[i][0] : spans[min(i + budget, len(spans)) - 1][1]]
         for i in range(0, len(spans), budget)
     ]
-
-
-SNIPPET_CHARS = 280
-
-
-def make_snippet(
-    text: str, region: tuple[int, int], spans: list[tuple[int, int]], width: int = SNIPPET_CHARS
-) -> tuple[str, list[tuple[int, int]]]:
-    """About `width` characters of `region`, placed to hold the most marked spans."""
-    lo, hi = region
-    inside = [(s, e) for s, e in spans if lo <= s and e <= hi]
-    start = lo
-    if inside and hi - lo > width:
-        best = max(
-            range(len(inside)),
-            key=lambda i: sum(1 for s, e in inside[i:] if e <= inside[i][0] + width - 40),
-        )
-        start = max(lo, inside[best][0] - 40)
-        start = _word_start(text, start, lo)
-    end = min(hi, start + width)
-    if end < hi:
-        space = text.rfind(" ", start, end)
-        end = space if space > start + width // 2 else end
-    body = text[start:end]
-    prefix = "…" if start > 0 else ""
-    suffix = "…" if end < len(text) else ""
-    shift = len(prefix) - start
-    snippet = (prefix + body + suffix).replace("\n", " ")
-    marks = [(s + shift, e + shift) for s, e in inside if start <= s and e <= end]
-    return snippet, marks
-
-
-def _word_start(text: str, i: int, lo: int) -> int:
-    while i > lo and not text[i - 1].isspace():
-        i -= 1
-    return i
 
 
 __all__ = [

@@ -233,7 +233,7 @@ def chunk_vectors(
         marks = ",".join("?" * len(part))
         found = db.execute(
             f"""
-            SELECT c.id, e.vector FROM chunks c JOIN embeddings e
+            SELECT c.id, e.vector FROM chunks c CROSS JOIN embeddings e
             ON e.model = ? AND e.content_hash = c.content_hash WHERE c.id IN ({marks})
             """,
             [model, *part],
@@ -246,7 +246,7 @@ def article_vectors(db: Database, model: str, article_id: int) -> np.ndarray:
     """The vectors of one article's chunks, in order."""
     rows = db.execute(
         """
-        SELECT e.vector FROM chunks c JOIN embeddings e
+        SELECT e.vector FROM chunks c CROSS JOIN embeddings e
         ON e.model = ? AND e.content_hash = c.content_hash
         WHERE c.article_id = ? ORDER BY c.ordinal
         """,
@@ -263,9 +263,10 @@ def vectors_of_articles(
     """For each article, (chunk ids, their vectors); articles without vectors are left out."""
     out: dict[int, tuple[list[int], list[np.ndarray]]] = {}
     for part in _batches(article_ids, 500):
+        # CROSS JOIN keeps chunks as the outer loop: a few articles, not every vector of the model.
         rows = db.execute(
             f"""
-            SELECT c.article_id, c.id, e.vector FROM chunks c JOIN embeddings e
+            SELECT c.article_id, c.id, e.vector FROM chunks c CROSS JOIN embeddings e
             ON e.model = ? AND e.content_hash = c.content_hash
             WHERE c.article_id IN ({",".join("?" * len(part))})
             """,
