@@ -127,7 +127,7 @@ class SearchService:
             found.keyword.sort(key=lambda item: -item[1])
 
     def related(
-        self, article_id: int, *, limit: int = 10, filters: SearchFilters | None = None
+        self, article_id: int, limit: int = 10, *, filters: SearchFilters | None = None
     ) -> SearchResults:
         """Articles whose passages are nearest to this article's, best first."""
         db = self.ctx.db
