@@ -35,7 +35,7 @@ NOISE = 0.75
 
 from reader.index.hnsw import HnswParams, VectorIndex  # noqa: E402
 
-EF_SWEEP = (HnswParams().ef_search, 200, 400, 800)
+EF_SWEEP = (HnswParams().ef_search, 400, 800, 1600)
 
 
 def rss_mb() -> float:

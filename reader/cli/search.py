@@ -65,10 +65,20 @@ def index(state: State, rebuild: bool, as_json: bool) -> None:
 @click.option("--tag", "tags", multiple=True, help="Only articles with this tag (repeatable).")
 @click.option("--since", help="Only articles saved since: YYYY-MM-DD, an ISO time, or 7d, 2w.")
 @click.option("--until", help="Only articles saved until (a date includes that day).")
-@click.option("--plus", "plus", multiple=True, metavar="THEME",
-              help="Steer the meaning of the query towards a theme (id or name; repeatable).")
-@click.option("--minus", "minus", multiple=True, metavar="THEME",
-              help="Steer the meaning of the query away from a theme (id or name; repeatable).")
+@click.option(
+    "--plus",
+    "plus",
+    multiple=True,
+    metavar="THEME",
+    help="Steer the meaning of the query towards a theme (id or name; repeatable).",
+)
+@click.option(
+    "--minus",
+    "minus",
+    multiple=True,
+    metavar="THEME",
+    help="Steer the meaning of the query away from a theme (id or name; repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
 @pass_state
 def search(
@@ -117,8 +127,9 @@ def related(state: State, article_id: int, limit: int, as_json: bool) -> None:
 
     results = SearchService(state.context).related(article_id, limit=limit)
     themes = ThemeService(state.context)
-    shared = {hit.article_id: themes.shared_themes(article_id, hit.article_id)
-              for hit in results.hits}
+    shared = {
+        hit.article_id: themes.shared_themes(article_id, hit.article_id) for hit in results.hits
+    }
     _print(results, as_json, shared=shared)
 
 

@@ -100,12 +100,16 @@ def export_onnx(source: ModelSource, export_dir: Path) -> dict:
         raise UnsupportedModel(
             f"{source.model_id}: modules {sorted(unsupported)} are not supported by the ONNX encoder"
         )
+    transformer_dir = source.folder / str(config.get("transformer_path", ""))
+    if not (transformer_dir / "tokenizer.json").exists():
+        raise UnsupportedModel(
+            f"{source.model_id} has no tokenizer.json for the tokenizers library"
+        )
     import torch
     from transformers import AutoModel
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # a one-line message says what is happening
-    transformer_dir = source.folder / str(config.get("transformer_path", ""))
     # Eager attention traces to plain MatMul/Softmax, which ONNX Runtime can fuse (see _fuse).
     model = AutoModel.from_pretrained(str(transformer_dir), attn_implementation="eager")
     model.eval()
