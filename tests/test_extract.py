@@ -211,3 +211,26 @@ def extract_listing_heavy_modules(html: str, url: str | None) -> Extracted:
     heavy = ("torch", "sentence_transformers", "transformers", "onnxruntime", "sklearn")
     loaded = ",".join(name for name in heavy if name in sys.modules)
     return dataclasses.replace(extract_article(html, url), reason=loaded)
+
+
+def test_pool_starts_under_a_host_that_replaced_stderr() -> None:
+    """Textual swaps sys.stderr for an object whose fileno() is -1 while an app runs."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "class Fake:\n"
+        "    def write(self, s): return len(s)\n"
+        "    def flush(self): pass\n"
+        "    def fileno(self): return -1\n"
+        "from reader.extract.pool import ExtractorPool\n"
+        "if __name__ == '__main__':\n"
+        "    sys.stderr = Fake()\n"
+        "    with ExtractorPool(workers=1) as pool:\n"
+        "        got = pool.submit('<html><title>T</title><body><p>' + 'word ' * 80 + '</p></body></html>').result()\n"
+        "    print('WORDS', len(got.text.split()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "WORDS" in out.stdout

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -179,7 +180,32 @@ class ExtractorPool:
 
 
 def _new_executor(workers: int) -> ProcessPoolExecutor:
+    _start_resource_tracker()
     return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_warm_up)
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with a real stderr to hand down.
+
+    The tracker passes sys.stderr's file descriptor to its process. A host that replaced
+    sys.stderr with an object whose fileno() is -1 (Textual, while an app runs) would make
+    that start fail with "bad value(s) in fds_to_keep", so the process's own stderr stands
+    in for the moment the tracker starts.
+    """
+    from multiprocessing import resource_tracker
+
+    try:
+        usable = sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        usable = False
+    if usable or sys.__stderr__ is None:
+        resource_tracker.ensure_running()
+        return
+    replaced, sys.stderr = sys.stderr, sys.__stderr__
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = replaced
 
 
 def _context() -> multiprocessing.context.BaseContext:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from textual.app import App
@@ -54,21 +53,6 @@ def make_app(ctx: LibraryContext, **services: Any) -> ReaderApp:
 
     `services` replaces a service by name (library, search, themes, digest), e.g. in tests.
     """
-    start_process_helpers()
     return ReaderApp(Services(ctx, **services))
 
 
-def start_process_helpers() -> None:
-    """Start multiprocessing's resource tracker while sys.stderr is still a real file.
-
-    A running app replaces sys.stderr with an object whose fileno() is -1, and the tracker,
-    started on first use by the fetcher's extraction pool, passes that number to its child
-    process and fails ("bad value(s) in fds_to_keep").
-    """
-    from multiprocessing import resource_tracker
-
-    try:
-        sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):
-        return  # no real stderr to hand over (an embedding host): the pool must cope
-    resource_tracker.ensure_running()
