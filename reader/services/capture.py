@@ -239,9 +239,8 @@ def _content_values(item: ImportedItem) -> dict[str, object]:
 
 
 def _title_and_text(content: str, fallback_title: str, *, markdown: bool) -> tuple[str, str]:
-    lines = [line for line in content.splitlines()]
     title = fallback_title
-    for line in lines:
+    for line in content.splitlines():
         stripped = line.strip()
         if stripped:
             title = stripped.lstrip("#").strip() if markdown or stripped.startswith("#") else stripped
