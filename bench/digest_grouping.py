@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from reader.ml.embedder import FakeEmbedder  # noqa: E402
 from reader.models import to_iso  # noqa: E402
 from reader.services.context import LibraryContext  # noqa: E402
-from reader.services.digest import DigestService  # noqa: E402
+from reader.services.digest.service import DigestService  # noqa: E402
 from reader.storage.articles import ArticleStore  # noqa: E402
 from reader.storage.db import meta_get, meta_set  # noqa: E402
 
@@ -84,13 +84,13 @@ def build_library(
                         added_at=added,
                         source=row["label"],
                     )
-        from reader.services.indexing import index_pending
+        from reader.services.search.indexing import index_pending
 
         print("indexing...", file=sys.stderr)
         index_pending(ctx)
         if not train:
             return {}
-        from reader.services.themes import ThemeService
+        from reader.services.themes.service import ThemeService
 
         print("training themes...", file=sys.stderr)
         ThemeService(ctx).train()

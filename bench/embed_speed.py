@@ -28,7 +28,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from reader.ml.chunking import embed_text  # noqa: E402
 from reader.services.context import LibraryContext  # noqa: E402
-from reader.services.indexing import index_pending, indexing_embedder  # noqa: E402
+from reader.services.search.indexing import index_pending, indexing_embedder  # noqa: E402
 
 
 def fresh_library(root: Path, docs: list[dict], models_dir: Path) -> LibraryContext:

@@ -37,7 +37,7 @@ URL_PREFIX = "https://beir.local/"
 
 from reader.errors import BadInput  # noqa: E402
 from reader.services.context import LibraryContext  # noqa: E402
-from reader.services.search import FusionParams, SearchService, fuse  # noqa: E402
+from reader.services.search.service import FusionParams, SearchService, fuse  # noqa: E402
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -91,8 +91,8 @@ def save_embeddings(source: Path, cache: Path) -> None:
 
 def add_articles(ctx: LibraryContext, rows: list[dict], folder: Path, name: str,
                  cache: Path | None) -> None:
-    from reader.services.indexing import index_pending
-    from reader.services.library import LibraryService
+    from reader.services.library.service import LibraryService
+    from reader.services.search.indexing import index_pending
 
     path = folder / f"{name}.jsonl"
     write_reader_jsonl(rows, path)
@@ -105,7 +105,7 @@ def add_articles(ctx: LibraryContext, rows: list[dict], folder: Path, name: str,
 
 
 def shown_ids(ctx: LibraryContext) -> set[int]:
-    from reader.services.themes import ThemeService
+    from reader.services.themes.service import ThemeService
 
     return {t.id for t in ThemeService(ctx).list_themes()}
 
@@ -126,7 +126,7 @@ def article_table(ctx, data):
 
 def measure(ctx, data, gold_of, seed: int, embed) -> dict:
     """Every figure of the active (cold, full) run, and the baselines on the same vectors."""
-    from reader.services.themes import ThemeService
+    from reader.services.themes.service import ThemeService
     from reader.storage.chunks import get_chunks
     from reader.storage.themes import ThemeStore
 
@@ -273,8 +273,8 @@ def main(argv: list[str] | None = None) -> dict:
     work = Path(tempfile.mkdtemp(prefix="reader-themes-bench-"))
     home = args.keep or work / "home"
     ctx = LibraryContext(home)
-    from reader.services.theme_build import load_vectors
-    from reader.services.themes import ThemeService
+    from reader.services.themes.build import load_vectors
+    from reader.services.themes.service import ThemeService
 
     service = ThemeService(ctx)
     add_articles(ctx, [r for i, r in enumerate(rows) if i not in later], work, "first", cache)

@@ -23,7 +23,7 @@ from reader.services.demo import (
     essay_text,
     load_manifest,
 )
-from reader.services.library import LibraryService
+from reader.services.library.service import LibraryService
 from reader.storage.articles import ArticleStore
 
 NOW = datetime(2026, 11, 29, 19, 0, tzinfo=UTC)
@@ -246,7 +246,7 @@ def test_absent_services_are_reported_as_skipped(
 
 @pytest.mark.slow
 def test_full_demo_indexes_trains_themes_and_drafts_a_digest(ctx: LibraryContext) -> None:
-    for module in ("reader.services.indexing", "reader.services.themes", "reader.services.digest"):
+    for module in ("reader.services.search.indexing", "reader.services.themes.service", "reader.services.digest.service"):
         pytest.importorskip(module)
     report = build_demo(ctx, now=NOW)
     assert [(s.name, s.status) for s in report.steps] == [
@@ -255,7 +255,7 @@ def test_full_demo_indexes_trains_themes_and_drafts_a_digest(ctx: LibraryContext
         ("digest", "ran"),
     ], report.steps
     assert report.themes
-    from reader.services.digest import DigestService
+    from reader.services.digest.service import DigestService
 
     digest = DigestService(ctx).get(report.digest_id)
     week = this_week(load_manifest())

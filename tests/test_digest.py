@@ -17,14 +17,14 @@ from reader.errors import BadInput, NotEnoughData, NotFound
 from reader.ml.embedder import FakeEmbedder
 from reader.models import to_iso
 from reader.render.digest import escape_markdown, markdown_link, render_digest, safe_url
-from reader.services.digest import DigestService
-from reader.services.digest_sections import (
+from reader.services.digest.sections import (
     SectionPlan,
     describe_trend,
     intro_line,
     plan_sections,
 )
-from reader.services.digest_window import Window, parse_when, resolve_window
+from reader.services.digest.service import DigestService
+from reader.services.digest.window import Window, parse_when, resolve_window
 from reader.storage.articles import ArticleStore
 from tests.test_llm import JsonServer, chat_reply, json_server  # noqa: F401 - fixture
 
@@ -314,7 +314,7 @@ def test_a_single_strong_article_keeps_its_section_and_sections_are_capped():
 
 def test_trend_names_what_rose_and_faded():
     plan = SectionPlan([], [])
-    from reader.services.digest_sections import Section
+    from reader.services.digest.sections import Section
 
     plan.sections = [Section(1, "gardens", 2.0, 2.0, [1, 2]), Section(2, "bridges", 1.0, 1.0, [3])]
     trend = describe_trend(plan, {1: 0.6, 2: 0.3, 3: 0.0}, {1: 0.1, 2: 0.3, 3: 0.5}, LABELS)
@@ -560,7 +560,7 @@ def test_push_to_buttondown_as_a_draft(library, json_server: JsonServer):  # noq
     ],
 )
 def test_buttondown_errors_are_clear(library, json_server: JsonServer, status, message):  # noqa: F811
-    from reader.services.buttondown import ButtondownError
+    from reader.services.digest.buttondown import ButtondownError
 
     ctx, _ids, themes = library
     json_server.routes["/v1/emails"] = lambda _p: (status, {"detail": "nope"})
@@ -574,7 +574,7 @@ def test_buttondown_errors_are_clear(library, json_server: JsonServer, status, m
 
 
 def test_push_without_a_key_is_a_clear_error(library):
-    from reader.services.buttondown import ButtondownError
+    from reader.services.digest.buttondown import ButtondownError
 
     ctx, _ids, themes = library
     service = _service(ctx, themes)
@@ -759,7 +759,7 @@ def _stored_themes(ctx, themes: list[dict], rows: list[tuple[int, int, float]]) 
 
 
 def test_stored_themes_use_visible_broad_themes_and_their_titles(library):
-    from reader.services.digest import StoredThemes
+    from reader.services.digest.service import StoredThemes
 
     ctx, ids, _themes = library
     theme_ids = _stored_themes(

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from reader.cli import main
-from reader.services.library import LibraryService
+from reader.services.library.service import LibraryService
 
 
 @pytest.fixture

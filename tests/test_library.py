@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reader.errors import BadInput, NotFound
-from reader.services.library import LibraryService
+from reader.services.library.service import LibraryService
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from reader.config import Settings
-from reader.services.digest_polish import polish_items
+from reader.services.digest.polish import polish_items
 from reader.services.llm import ChatClient, ChatMessage, LLMError
 
 # A route answers (status, body); body is JSON-encoded unless it is bytes.

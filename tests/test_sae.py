@@ -161,7 +161,7 @@ def test_size_follows_the_library(n_chunks: int) -> None:
 
 def test_importing_the_models_does_not_load_torch() -> None:
     code = ("import sys, reader.ml.sae, reader.ml.sae_train, reader.ml.theme_levels, "
-            "reader.services.themes; print('torch' in sys.modules)")
+            "reader.services.themes.service; print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

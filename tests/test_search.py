@@ -20,9 +20,9 @@ from reader.errors import BadInput, Cancelled, IndexNotReady, NotFound
 from reader.index.fts import make_snippet
 from reader.index.hnsw import index_lock
 from reader.ml.embedder import FakeEmbedder
-from reader.services import indexing
-from reader.services.indexing import INDEXER_LOCK, index_pending
-from reader.services.search import (
+from reader.services.search import indexing
+from reader.services.search.indexing import INDEXER_LOCK, index_pending
+from reader.services.search.service import (
     FusionParams,
     SearchFilters,
     SearchService,

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from reader.cli import main
 from reader.services.context import LibraryContext
 from reader.services.demo import build_demo
-from reader.services.themes import ThemeService
+from reader.services.themes.service import ThemeService
 
 pytestmark = pytest.mark.slow
 

@@ -19,9 +19,9 @@ from click.testing import CliRunner
 from reader.errors import Cancelled, NotEnoughData, NotFound
 from reader.ml.embedder import FakeEmbedder
 from reader.services.context import LibraryContext
-from reader.services.indexing import index_pending
-from reader.services.library import LibraryService
-from reader.services.themes import ThemeService
+from reader.services.library.service import LibraryService
+from reader.services.search.indexing import index_pending
+from reader.services.themes.service import ThemeService
 
 TOPICS = {
     "garden": ("tomato seedling compost greenhouse mulch pruning orchard soil trellis "

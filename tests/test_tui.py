@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, Markdown, OptionList, Sparkline, Static
 
-from reader.services.library import LibraryService
+from reader.services.library.service import LibraryService
 from reader.storage.articles import ArticleStore
 from reader.tui.app import ReaderApp, make_app
 from reader.tui.screens.digest import DigestScreen
@@ -418,8 +418,8 @@ def test_first_paint_imports_nothing_heavy(library, reader_home, tmp_path):
 def indexed(ctx, library):
     """The library indexed with the deterministic fake embedder, and a search service using it."""
     from reader.ml.embedder import FakeEmbedder
-    from reader.services.indexing import index_pending
-    from reader.services.search import SearchService
+    from reader.services.search.indexing import index_pending
+    from reader.services.search.service import SearchService
 
     index_pending(ctx, embedder=FakeEmbedder())
     return SearchService(ctx, embedder=FakeEmbedder())
@@ -462,7 +462,7 @@ async def test_search_finds_and_opens_an_article(ctx, library, indexed):
 
 async def test_semantic_search_before_indexing_explains_itself(ctx, library):
     from reader.ml.embedder import FakeEmbedder
-    from reader.services.search import SearchService
+    from reader.services.search.service import SearchService
 
     app = make_app(ctx, search=SearchService(ctx, embedder=FakeEmbedder()))
     async with app.run_test(size=SIZE) as pilot:
@@ -587,8 +587,8 @@ async def test_themes_before_training_say_what_to_do(ctx, library):
 
 async def test_training_a_too_small_library_explains_and_keeps_running(ctx, library):
     from reader.ml.embedder import FakeEmbedder
-    from reader.services.indexing import index_pending
-    from reader.services.themes import ThemeService
+    from reader.services.search.indexing import index_pending
+    from reader.services.themes.service import ThemeService
 
     index_pending(ctx, embedder=FakeEmbedder())
     fake = FakeEmbedder()
@@ -622,7 +622,7 @@ def read_some(ctx, library) -> None:
 
 async def test_digest_drafts_saves_and_copies(ctx, library):
     from reader.ml.embedder import FakeEmbedder
-    from reader.services.digest import DigestService
+    from reader.services.digest.service import DigestService
 
     read_some(ctx, library)
     app = make_app(ctx, digest=DigestService(ctx, embedder=FakeEmbedder()))
@@ -652,7 +652,7 @@ async def test_digest_drafts_saves_and_copies(ctx, library):
 
 async def test_digest_with_nothing_new_shows_the_last_saved_one(ctx, library):
     from reader.ml.embedder import FakeEmbedder
-    from reader.services.digest import DigestService
+    from reader.services.digest.service import DigestService
 
     read_some(ctx, library)
     service = DigestService(ctx, embedder=FakeEmbedder())

@@ -13,7 +13,7 @@ from reader.cli.common import State, echo_json, pass_state
 
 
 def _service(state: State):
-    from reader.services.digest import DigestService
+    from reader.services.digest.service import DigestService
 
     return DigestService(state.context)
 

@@ -13,7 +13,7 @@ STATUS_CHOICES = ["queued", "failed", "unread", "reading", "read", "archived"]
 
 
 def _library(state: State):
-    from reader.services.library import LibraryService
+    from reader.services.library.service import LibraryService
 
     return LibraryService(state.context)
 
@@ -107,7 +107,7 @@ def fetch(state: State, retry_failed: bool, feeds: bool, no_index: bool) -> None
 
 
 def _row(article) -> dict:
-    from reader.services.library import article_to_dict
+    from reader.services.library.service import article_to_dict
 
     data = article_to_dict(article)
     data.pop("text", None)
@@ -145,8 +145,8 @@ def list_(state: State, status: str | None, tag: str | None, limit: int | None, 
 @pass_state
 def show(state: State, article_id: int, as_json: bool) -> None:
     """One article with its text, notes, highlights and themes."""
-    from reader.services.library import article_to_dict
-    from reader.services.themes import ThemeService
+    from reader.services.library.service import article_to_dict
+    from reader.services.themes.service import ThemeService
 
     article = _library(state).get(article_id)
     themes = ThemeService(state.context).themes_of(article_id)

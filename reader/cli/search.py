@@ -22,7 +22,7 @@ def index(state: State, rebuild: bool, as_json: bool) -> None:
     """Chunk, embed and index the articles not searchable by meaning yet."""
     from dataclasses import asdict
 
-    from reader.services.indexing import index_pending
+    from reader.services.search.indexing import index_pending
 
     shown: set[str] = set()
     with progress_bar("Indexing", enabled=not as_json) as progress:
@@ -99,13 +99,13 @@ def search(
     --plus/--minus move the query along themes' directions before the nearest-neighbour
     search (try `reader themes` for their ids and names).
     """
-    from reader.services.search import SearchFilters, SearchService
+    from reader.services.search.service import SearchFilters, SearchService
 
     steer = None
     if plus or minus:
         if mode == "keyword":
             raise click.UsageError("--plus/--minus steer meaning: use --mode hybrid or semantic")
-        from reader.services.themes import ThemeService
+        from reader.services.themes.service import ThemeService
 
         steer = ThemeService(state.context).steerer(plus, minus)
     filters = SearchFilters(statuses=statuses, tags=tags, since=since, until=until)
@@ -122,8 +122,8 @@ def search(
 @pass_state
 def related(state: State, article_id: int, limit: int, as_json: bool) -> None:
     """Articles nearest in meaning to article ID, and the themes each shares with it."""
-    from reader.services.search import SearchService
-    from reader.services.themes import ThemeService
+    from reader.services.search.service import SearchService
+    from reader.services.themes.service import ThemeService
 
     results = SearchService(state.context).related(article_id, limit=limit)
     themes = ThemeService(state.context)

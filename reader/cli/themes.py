@@ -12,7 +12,7 @@ from reader.errors import NotEnoughData
 
 
 def _service(state: State):
-    from reader.services.themes import ThemeService
+    from reader.services.themes.service import ThemeService
 
     return ThemeService(state.context)
 
@@ -39,7 +39,7 @@ def themes(ctx: click.Context, as_json: bool) -> None:
 def list_(state: State, level: str | None = None, show_all: bool = False,
           as_json: bool = False) -> None:
     """List the themes, broad ones first."""
-    from reader.services.themes import theme_dict
+    from reader.services.themes.service import theme_dict
 
     service = _service(state)
     status = service.status()
@@ -143,7 +143,7 @@ def train(state: State, seed: int, full: bool, fresh: bool, as_json: bool) -> No
 @pass_state
 def rename(state: State, theme: str, name: tuple[str, ...], as_json: bool) -> None:
     """Name a theme yourself (no NAME: back to the automatic label)."""
-    from reader.services.themes import theme_dict
+    from reader.services.themes.service import theme_dict
 
     renamed = _service(state).rename(theme, " ".join(name))
     if as_json:

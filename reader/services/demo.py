@@ -18,8 +18,8 @@ from typing import Any
 
 from reader.errors import ReaderError
 from reader.models import Highlight, ImportBatch, ImportedItem, Note, to_iso
-from reader.services.capture import Capture
 from reader.services.context import LibraryContext, Progress, ProgressCallback, no_progress
+from reader.services.library.capture import Capture
 from reader.storage.articles import ArticleStore
 
 DEMO_PACKAGE = "reader.demo"
@@ -210,9 +210,9 @@ def _available(module: str) -> bool:
 
 
 def _index(ctx: LibraryContext, progress: ProgressCallback) -> DemoStep:
-    if not _available("reader.services.indexing"):
+    if not _available("reader.services.search.indexing"):
         return DemoStep("index", "skipped", "search indexing is not part of this build")
-    from reader.services.indexing import index_pending
+    from reader.services.search.indexing import index_pending
 
     try:
         result = index_pending(ctx, progress=progress)
@@ -224,9 +224,9 @@ def _index(ctx: LibraryContext, progress: ProgressCallback) -> DemoStep:
 
 
 def _train_themes(ctx: LibraryContext, progress: ProgressCallback) -> DemoStep:
-    if not _available("reader.services.themes"):
+    if not _available("reader.services.themes.service"):
         return DemoStep("themes", "skipped", "themes are not part of this build")
-    from reader.services.themes import ThemeService
+    from reader.services.themes.service import ThemeService
 
     try:
         result = ThemeService(ctx).train(progress=progress)
@@ -247,9 +247,9 @@ def _theme_titles(ctx: LibraryContext) -> list[str]:
 
 
 def _draft_digest(ctx: LibraryContext, report: DemoReport, now: datetime) -> DemoStep:
-    if not _available("reader.services.digest") or "digests" not in ctx.db.table_names():
+    if not _available("reader.services.digest.service") or "digests" not in ctx.db.table_names():
         return DemoStep("digest", "skipped", "the digest is not part of this build")
-    from reader.services.digest import DigestService
+    from reader.services.digest.service import DigestService
 
     service = DigestService(ctx)
     drafted = service.list()

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 from reader.services.context import LibraryContext
 
 if TYPE_CHECKING:
-    from reader.services.digest import DigestService
-    from reader.services.library import LibraryService
-    from reader.services.search import SearchService
-    from reader.services.themes import ThemeService
+    from reader.services.digest.service import DigestService
+    from reader.services.library.service import LibraryService
+    from reader.services.search.service import SearchService
+    from reader.services.themes.service import ThemeService
 
 
 class Services:
@@ -50,24 +50,24 @@ class Services:
 
     @property
     def library(self) -> LibraryService:
-        from reader.services.library import LibraryService
+        from reader.services.library.service import LibraryService
 
         return self._get("library", lambda: LibraryService(self.ctx))
 
     @property
     def digest(self) -> DigestService:
-        from reader.services.digest import DigestService
+        from reader.services.digest.service import DigestService
 
         return self._get("digest", lambda: DigestService(self.ctx))
 
     @property
     def search(self) -> SearchService:
-        from reader.services.search import SearchService
+        from reader.services.search.service import SearchService
 
         return self._get("search", lambda: SearchService(self.ctx))
 
     @property
     def themes(self) -> ThemeService:
-        from reader.services.themes import ThemeService
+        from reader.services.themes.service import ThemeService
 
         return self._get("themes", lambda: ThemeService(self.ctx))

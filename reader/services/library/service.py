@@ -10,9 +10,9 @@ from pathlib import Path
 
 from reader.errors import BadInput
 from reader.models import STATUSES, Article, ImportBatch, ImportProblem, utcnow
-from reader.services.capture import Capture, CaptureReport
 from reader.services.context import LibraryContext, ProgressCallback, no_progress
-from reader.services.fetching import FetchReport, fetch_pending
+from reader.services.library.capture import Capture, CaptureReport
+from reader.services.library.fetching import FetchReport, fetch_pending
 from reader.storage.articles import ArticleStore
 
 MARKS = {"read", "unread", "reading", "archived"}
@@ -137,7 +137,7 @@ class LibraryService:
     def index_new(self, progress: ProgressCallback = no_progress) -> str | None:
         """Embed and index what was just fetched; returns a message when indexing could not run."""
         try:
-            from reader.services.indexing import index_pending
+            from reader.services.search.indexing import index_pending
         except ImportError:  # search is optional during early development
             return None
         from reader.errors import ReaderError

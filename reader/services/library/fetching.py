@@ -7,8 +7,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from reader.models import utcnow
-from reader.services.capture import text_hash
 from reader.services.context import LibraryContext, Progress, ProgressCallback, no_progress
+from reader.services.library.capture import text_hash
 from reader.storage.articles import ArticleStore, compress_html
 
 # A thin extraction: fewer words than this and the article is marked so the user sees why.

@@ -51,7 +51,7 @@ class LibraryVectors:
 
 def load_vectors(ctx: LibraryContext) -> LibraryVectors:
     """The library's chunk vectors (IndexNotReady when nothing is embedded yet)."""
-    from reader.services.indexing import library_model
+    from reader.services.search.indexing import library_model
     from reader.storage import chunks as chunk_store
 
     model, dimension = library_model(ctx)
@@ -214,7 +214,7 @@ def train_themes(
     data: LibraryVectors | None = None,
 ) -> TrainReport:
     """Train, label and save themes for the library (see the module doc)."""
-    from reader.services.theme_save import label_and_save
+    from reader.services.themes.save import label_and_save
 
     started = time.perf_counter()
     progress(Progress("loading vectors", 0, None))

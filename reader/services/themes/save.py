@@ -173,7 +173,7 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
                    embed: Embed | None, should_stop, progress: ProgressCallback):
     """Label every live latent and section, match ids, and write the run in one transaction."""
     from reader.errors import Cancelled
-    from reader.services.theme_build import TrainReport
+    from reader.services.themes.build import TrainReport
 
     result, report, sections = analysis.result, analysis.report, analysis.sections
     labeller = Labeller(ctx, data, analysis, embed)

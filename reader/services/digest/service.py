@@ -21,15 +21,15 @@ from reader.ml.summary import summarize_text
 from reader.models import Article, utcnow
 from reader.render.digest import render_digest
 from reader.services.context import LibraryContext
-from reader.services.digest_polish import polish_items
-from reader.services.digest_sections import (
+from reader.services.digest.polish import polish_items
+from reader.services.digest.sections import (
     SectionPlan,
     describe_trend,
     intro_line,
     plan_sections,
     theme_shares,
 )
-from reader.services.digest_window import Window, resolve_window
+from reader.services.digest.window import Window, resolve_window
 from reader.storage.articles import ArticleStore
 
 SUMMARY_SENTENCES = 2  # "a line or two"
@@ -317,7 +317,7 @@ class DigestService:
 
     def push(self, digest_id: int, *, transport: Any = None) -> DigestRecord:
         """Send the digest to Buttondown as a draft (never sent) and remember its id there."""
-        from reader.services.buttondown import push_draft
+        from reader.services.digest.buttondown import push_draft
 
         record = self.get(digest_id)
         pushed = push_draft(self.ctx.settings, record.subject, record.text, transport=transport)
@@ -333,7 +333,7 @@ class DigestService:
     def embedder(self) -> Embedder:
         """The library's model, the same one search uses (loaded on first need)."""
         if self._embedder is None:
-            from reader.services.indexing import query_embedder
+            from reader.services.search.indexing import query_embedder
 
             self._embedder = query_embedder(self.ctx)
         return self._embedder
@@ -348,7 +348,7 @@ class StoredThemes:
     """The library's themes through ThemeService: visible broad themes head sections."""
 
     def __init__(self, ctx: LibraryContext) -> None:
-        from reader.services.themes import ThemeService
+        from reader.services.themes.service import ThemeService
 
         self.service = ThemeService(ctx)
 

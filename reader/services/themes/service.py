@@ -14,7 +14,7 @@ import numpy as np
 
 from reader.errors import BadInput, IndexNotReady, NotEnoughData, NotFound
 from reader.services.context import LibraryContext, ProgressCallback, no_progress
-from reader.services.theme_build import TrainReport
+from reader.services.themes.build import TrainReport
 from reader.storage.themes import ThemeRecord, ThemeStore
 
 STEER_MAX = 2.0  # at most twice a theme's largest observed activation
@@ -47,7 +47,7 @@ class ThemeService:
         """Train (or retrain) themes; NotEnoughData when the library is too small, Cancelled
         when stopped (the previous themes are then untouched). `full` runs every step again
         (from the previous dictionary); `fresh` starts from scratch."""
-        from reader.services.theme_build import train_themes
+        from reader.services.themes.build import train_themes
 
         return train_themes(self.ctx, seed=seed, full=full, fresh=fresh, progress=progress,
                             should_stop=should_stop, embed_for=self.embedder_for)
@@ -57,7 +57,7 @@ class ThemeService:
         None when that model is not the one configured now."""
         if self._embed is not None:
             return self._embed
-        from reader.services.indexing import query_embedder
+        from reader.services.search.indexing import query_embedder
 
         embedder = query_embedder(self.ctx)
         if embedder.model_id != model:
@@ -69,7 +69,7 @@ class ThemeService:
         run = self.store.active_run()
         if run is None:
             return {"trained": False}
-        from reader.services.indexing import MODEL_KEY
+        from reader.services.search.indexing import MODEL_KEY
         from reader.storage.db import meta_get
 
         library_model = meta_get(self.ctx.db, MODEL_KEY)
@@ -86,7 +86,7 @@ class ThemeService:
         from reader.ml.theme_labels import TermCounts, make_label, theme_keywords
         from reader.ml.theme_levels import spherical_kmeans, unit_rows
         from reader.ml.theme_metrics import pool_by_article
-        from reader.services.theme_build import load_vectors
+        from reader.services.themes.build import load_vectors
         from reader.storage.chunks import get_chunks
 
         try:
@@ -146,7 +146,7 @@ class ThemeService:
 
     def show(self, ref: int | str, *, articles: int = 10, passages: int = 5) -> dict[str, Any]:
         """One theme with its keywords, top articles and passages, children and history."""
-        from reader.services.theme_time import timeline
+        from reader.services.themes.timeline import timeline
         from reader.storage.chunks import get_chunks
 
         theme = self.resolve(ref)
@@ -191,7 +191,7 @@ class ThemeService:
     # -- over time --------------------------------------------------------------------
     def timeline(self, ref: int | str, by: str = "month") -> dict[str, Any]:
         """A theme's activity per week or month of reading, with a sparkline."""
-        from reader.services.theme_time import timeline
+        from reader.services.themes.timeline import timeline
 
         theme = self.resolve(ref)
         return dict(timeline(self.store, theme.id, by), theme=theme_dict(theme))
@@ -200,8 +200,8 @@ class ThemeService:
                 ) -> dict[str, Any]:
         """Themes that rose and faded since `since` (YYYY-MM-DD or 30d, 4w, 3m) against the
         period of equal length before it."""
-        from reader.services.search import parse_when
-        from reader.services.theme_time import changes
+        from reader.services.search.service import parse_when
+        from reader.services.themes.timeline import changes
 
         return changes(self.store, parse_when(since),
                        parse_when(until, end=True) if until else None, limit=limit)

@@ -2,7 +2,7 @@
 
 Keyword search ranks articles with FTS5's BM25; semantic search ranks chunks by cosine in
 the HNSW index and scores an article by its best chunks; hybrid scores every candidate of
-either ranking both ways and fuses them (see reader.services.ranking.fuse). Each hit carries
+either ranking both ways and fuses them (see reader.services.search.ranking.fuse). Each hit carries
 a snippet from its best passage with the query's words marked. A caller may steer the query
 vector (themes do) before the neighbour search.
 """
@@ -18,8 +18,8 @@ from reader.index import fts
 from reader.index.hnsw import VectorIndex
 from reader.ml.embedder import Embedder, normalize
 from reader.services.context import LibraryContext
-from reader.services.ranking import FusionParams, Rankings, SearchHit, SearchResults, fuse
-from reader.services.search_filters import SearchFilters, parse_when
+from reader.services.search.filters import SearchFilters, parse_when
+from reader.services.search.ranking import FusionParams, Rankings, SearchHit, SearchResults, fuse
 from reader.storage import chunks as store
 
 MODES = ("hybrid", "semantic", "keyword")
@@ -175,7 +175,7 @@ class SearchService:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            from reader.services.indexing import model_source, query_embedder
+            from reader.services.search.indexing import model_source, query_embedder
 
             model, _ = self._model()  # nothing indexed: say so before preparing a model
             wanted = model_source(self.ctx).model_id
@@ -358,7 +358,7 @@ class SearchService:
     # -- state ----------------------------------------------------------------------
 
     def _model(self) -> tuple[str, int]:
-        from reader.services.indexing import library_model
+        from reader.services.search.indexing import library_model
 
         return library_model(self.ctx)
 
@@ -377,7 +377,7 @@ class SearchService:
 
     def _load_index(self) -> VectorIndex:
         """The index, reloaded and checked only when the database changed since last time."""
-        from reader.services.indexing import open_index
+        from reader.services.search.indexing import open_index
 
         model, dimension = self._model()
         state = (model, *self._state())

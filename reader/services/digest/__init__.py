@@ -1,0 +1,1 @@
+"""The digest: windows, sections, summaries, polish, sending."""

@@ -1,0 +1,1 @@
+"""The library: capture, fetch, reading state, notes, export."""

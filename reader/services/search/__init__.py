@@ -1,0 +1,1 @@
+"""Search: indexing passages, hybrid ranking, filters."""

@@ -1,0 +1,1 @@
+"""Themes: training the SAE, labelling, keeping ids, timelines."""
