@@ -281,3 +281,46 @@ def m004_digests(db: Database) -> None:
         not_null={"created_at", "window_start", "window_end", "article_ids", "text"},
     )
     db["digests"].create_index(["window_end"])
+
+
+@migrations()
+def m005_two_states(db: Database) -> None:
+    """The reading state and the fetch state become two columns.
+
+    Until now one `status` held both (queued, failed, unread, reading, read, archived) with
+    `target_status` holding the reading state a queued or failed article should take: a dead
+    link lost its archived or read state in every list. `state` is what the reader did
+    (unread, reading, read, archived), `fetch_state` what the network did (queued, fetched,
+    failed, provided). Also: when to retry a transient failure, which process holds an article
+    it is fetching, and where a highlight sits in the text.
+    """
+    db.execute("ALTER TABLE articles ADD COLUMN state TEXT NOT NULL DEFAULT 'unread'")
+    db.execute("ALTER TABLE articles ADD COLUMN fetch_state TEXT NOT NULL DEFAULT 'queued'")
+    db.execute("ALTER TABLE articles ADD COLUMN next_retry_at TEXT")
+    db.execute("ALTER TABLE articles ADD COLUMN claimed_by TEXT")
+    db.execute("ALTER TABLE articles ADD COLUMN claimed_at TEXT")
+    db.execute("ALTER TABLE articles RENAME COLUMN error TO fetch_error")
+    reading = "('unread', 'reading', 'read', 'archived')"
+    db.execute(
+        f"""
+        UPDATE articles SET
+          state = CASE
+            WHEN status IN {reading} THEN status
+            WHEN target_status IN {reading} THEN target_status
+            ELSE 'unread' END,
+          fetch_state = CASE
+            WHEN status = 'queued' THEN 'queued'
+            WHEN status = 'failed' THEN 'failed'
+            WHEN extraction = 'provided' THEN 'provided'
+            ELSE 'fetched' END
+        """
+    )
+    db.execute("DROP INDEX IF EXISTS idx_articles_status")
+    db.execute("ALTER TABLE articles DROP COLUMN status")
+    db.execute("ALTER TABLE articles DROP COLUMN target_status")
+    db["articles"].create_index(["state"])
+    db["articles"].create_index(["fetch_state"])
+    db.execute("ALTER TABLE highlights ADD COLUMN start_char INTEGER")
+    db.execute("ALTER TABLE highlights ADD COLUMN end_char INTEGER")
+    db.execute("ALTER TABLE highlights ADD COLUMN updated_at TEXT")
+    db.execute("ALTER TABLE notes ADD COLUMN updated_at TEXT")

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-STATUSES = ("queued", "failed", "unread", "reading", "read", "archived")
+# What the reader did with an article, and what the network did: two states, kept apart so
+# that a dead link keeps its reading state, tags, notes and highlights.
+READING_STATES = ("unread", "reading", "read", "archived")
+FETCH_STATES = ("queued", "fetched", "failed", "provided")
 
 
 def utcnow() -> str:
@@ -26,6 +29,10 @@ class Highlight:
     note: str = ""
     created_at: str | None = None
     id: int | None = None
+    # Where the passage sits in the article's text (None for highlights imported as bare text).
+    start_char: int | None = None
+    end_char: int | None = None
+    updated_at: str | None = None
 
 
 @dataclass
@@ -33,6 +40,7 @@ class Note:
     text: str
     created_at: str | None = None
     id: int | None = None
+    updated_at: str | None = None
 
 
 @dataclass
@@ -51,8 +59,8 @@ class ImportedItem:
     language: str | None = None
     added_at: str | None = None
     read_at: str | None = None
-    # One of STATUSES except queued/failed, or None when the source does not say.
-    status: str | None = None
+    # One of READING_STATES, or None when the source does not say.
+    state: str | None = None
     progress: float | None = None
     tags: list[str] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
@@ -83,6 +91,9 @@ class ImportBatch:
     skipped: list[ImportProblem] = field(default_factory=list)
     # OPML: feeds to subscribe to; their items are fetched and queued by the service.
     feeds: list[dict[str, str]] = field(default_factory=list)
+    # reader's own archive: records other than articles (feed, digest, theme_name, settings),
+    # by kind, restored by the library service as they were.
+    records: dict[str, list[dict]] = field(default_factory=dict)
 
 
 @dataclass
@@ -100,8 +111,8 @@ class Article:
     added_at: str | None = None
     fetched_at: str | None = None
     read_at: str | None = None
-    status: str = "queued"
-    target_status: str | None = None
+    state: str = "unread"
+    fetch_state: str = "queued"
     progress: float = 0.0
     word_count: int = 0
     text: str | None = None
@@ -110,13 +121,18 @@ class Article:
     extraction: str | None = None
     extraction_note: str | None = None
     duplicate_of: int | None = None
-    error: str | None = None
+    fetch_error: str | None = None
     attempts: int = 0
+    next_retry_at: str | None = None
     source: str | None = None
     updated_at: str | None = None
     tags: list[str] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     highlights: list[Highlight] = field(default_factory=list)
+
+    @property
+    def has_text(self) -> bool:
+        return self.fetch_state in ("fetched", "provided")
 
     @property
     def reading_minutes(self) -> int:

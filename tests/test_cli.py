@@ -57,7 +57,7 @@ def test_add_of_only_bad_items_fails_with_a_line_each() -> None:
     assert result.exit_code == 1
     failed = [line for line in result.stderr.splitlines() if line.startswith("failed:")]
     assert len(failed) == 2
-    assert "added 0" in result.stderr
+    assert result.stderr.strip().endswith("Add: failed 2")
 
 
 def test_reading_state_commands(tmp_path: Path) -> None:
@@ -69,13 +69,16 @@ def test_reading_state_commands(tmp_path: Path) -> None:
     assert run("highlight", "1", "Body", "--note", "why").exit_code == 0
     assert run("tag", "1", "x", "y").exit_code == 0
     shown = json.loads(CliRunner().invoke(main, ["show", "1", "--json"]).stdout)
-    assert shown["status"] == "read" and shown["tags"] == ["x", "y"]
+    assert shown["state"] == "read" and shown["tags"] == ["x", "y"]
     assert shown["notes"][0]["text"] == "a thought"
-    assert shown["highlights"][0] == {"text": "Body", "note": "why",
+    assert shown["highlights"][0] == {"text": "Body", "note": "why", "start_char": None,
+                                      "end_char": None, "updated_at": None,
                                       "created_at": shown["highlights"][0]["created_at"]}
     out = tmp_path / "all.jsonl"
     assert run("export", "--out", str(out)).exit_code == 0
-    assert json.loads(out.read_text().splitlines()[0])["title"] == "Title"
+    header, first = (json.loads(line) for line in out.read_text().splitlines()[:2])
+    assert header == {"kind": "reader-export", "version": 2}
+    assert (first["kind"], first["title"]) == ("article", "Title")
     assert run("delete", "1", "--yes").exit_code == 0
     assert CliRunner().invoke(main, ["show", "1"]).exit_code == 1
 

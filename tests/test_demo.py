@@ -148,7 +148,7 @@ def test_build_demo_fills_a_real_library(ctx: LibraryContext, essays: list[DemoE
             essay.author,
             essay.site,
         )
-        assert article.status == essay.status and article.progress == essay.progress
+        assert article.state == essay.status and article.progress == essay.progress
         assert article.published == essay.published and article.source == "demo"
         assert article.extraction == "provided" and article.fetched_at is not None
         assert article.text == essay_text(essay_markdown(essay.slug))
@@ -166,14 +166,14 @@ def test_build_demo_twice_adds_nothing(ctx: LibraryContext) -> None:
     first = build_demo(ctx, now=NOW, index=False, digest=False)
     store = ArticleStore(ctx.db)
     before = {
-        a.url: (a.added_at, a.read_at, a.status, len(a.notes), len(a.highlights))
+        a.url: (a.added_at, a.read_at, a.state, len(a.notes), len(a.highlights))
         for a in store.query()
     }
     again = build_demo(ctx, now=NOW + timedelta(days=3), index=False, digest=False)
     assert (again.added, again.merged, again.failed) == (0, 48, [])
     assert sorted(again.statuses.items()) == sorted(first.statuses.items())
     after = {
-        a.url: (a.added_at, a.read_at, a.status, len(a.notes), len(a.highlights))
+        a.url: (a.added_at, a.read_at, a.state, len(a.notes), len(a.highlights))
         for a in store.query()
     }
     assert after == before
@@ -184,12 +184,12 @@ def test_build_demo_twice_adds_nothing(ctx: LibraryContext) -> None:
 def test_build_demo_keeps_what_the_reader_did(ctx: LibraryContext) -> None:
     build_demo(ctx, now=NOW, index=False, digest=False)
     library = LibraryService(ctx)
-    unread = library.list(status="unread")[0]
+    unread = library.list(state="unread")[0]
     library.mark(unread.id, "read")
     library.note(unread.id, "My own thought.")
     build_demo(ctx, now=NOW, index=False, digest=False)
     article = library.get(unread.id)
-    assert article.status == "read" and [n.text for n in article.notes] == ["My own thought."]
+    assert article.state == "read" and [n.text for n in article.notes] == ["My own thought."]
 
 
 # -- the command ----------------------------------------------------------------------------

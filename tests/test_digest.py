@@ -356,7 +356,8 @@ class FakeThemes:
 
 def _add(store: ArticleStore, n: int, *, read: datetime | None, added: datetime, **values) -> int:
     values.setdefault("title", f"Article {n}")
-    values.setdefault("status", "read" if read else "unread")
+    values.setdefault("state", "read" if read else "unread")
+    values.setdefault("fetch_state", "fetched")
     return store.insert(
         url=f"https://example.org/{n}",
         canonical_url=f"https://example.org/{n}",

@@ -38,23 +38,23 @@ def test_a_batch_records_every_failure_and_keeps_going(library: LibraryService, 
     assert len(report.fetched) + len(report.failed) == len(urls)
 
     good = library.get(ids["good"])
-    assert good.status == "unread" and good.fetched_at and good.word_count > 100
+    assert (good.state, good.fetch_state) == ("unread", "fetched") and good.fetched_at and good.word_count > 100
     assert good.title and good.content_hash and good.extraction == "full"
     # The same page through a redirect chain: fetched, redirects recorded, flagged as a duplicate.
     redirected = library.get(ids["redirected"])
     assert redirected.final_url == urls["good"]
     assert len(redirected.redirects) == 3
     assert {redirected.duplicate_of, good.duplicate_of} - {None} == {min(ids["good"], ids["redirected"])}
-    assert library.get(ids["flaky"]).status == "unread"
+    assert library.get(ids["flaky"]).fetch_state == "fetched"
     assert library.get(ids["flaky"]).attempts == 2
     assert "é" in library.get(ids["latin1"]).text or "à" in library.get(ids["latin1"]).text
     for name in ("missing", "pdf", "loop", "big"):
         article = library.get(ids[name])
-        assert article.status == "failed", name
-        assert article.error, name
-    assert "404" in library.get(ids["missing"]).error
-    assert "pdf" in library.get(ids["pdf"]).error.lower()
-    assert library.get(ids["empty"]).status in ("failed", "unread")
+        assert article.fetch_state == "failed", name
+        assert article.fetch_error, name
+    assert "404" in library.get(ids["missing"]).fetch_error
+    assert "pdf" in library.get(ids["pdf"]).fetch_error.lower()
+    assert library.get(ids["empty"]).fetch_state in ("failed", "fetched")
 
 
 def test_retry_failed_only_when_asked(library: LibraryService, http_server) -> None:
@@ -74,14 +74,14 @@ def test_stopping_a_batch_loses_nothing(library: LibraryService, http_server) ->
     def stop_after_first() -> bool:
         calls["n"] += 1
         return library.ctx.db.execute(
-            "select count(*) from articles where status = 'unread'"
+            "select count(*) from articles where fetch_state = 'fetched'"
         ).fetchone()[0] >= 1
 
     library.fetch(should_stop=stop_after_first, workers=0)
-    statuses = [a.status for a in library.list()]
-    assert statuses.count("unread") >= 1
+    states = [a.fetch_state for a in library.list()]
+    assert states.count("fetched") >= 1
     library.fetch(workers=0)  # the next run picks up the rest
-    assert [a.status for a in library.list()] == ["unread"] * 3
+    assert [a.fetch_state for a in library.list()] == ["fetched"] * 3
 
 
 def test_marked_read_while_queued_is_read_once_fetched(library: LibraryService, http_server) -> None:
@@ -89,7 +89,7 @@ def test_marked_read_while_queued_is_read_once_fetched(library: LibraryService, 
     library.mark(article_id, "read")
     library.fetch(workers=0)
     article = library.get(article_id)
-    assert article.status == "read" and article.read_at
+    assert (article.state, article.fetch_state) == ("read", "fetched") and article.read_at
 
 
 def test_cli_add_fetches_and_lists(http_server) -> None:
@@ -98,7 +98,7 @@ def test_cli_add_fetches_and_lists(http_server) -> None:
     assert result.exit_code == 0, result.output
     assert "fetched 1, failed 0" in result.stderr
     rows = json.loads(CliRunner().invoke(main, ["list", "--json"]).stdout)
-    assert rows[0]["status"] == "unread" and rows[0]["tags"] == ["bread"]
+    assert (rows[0]["state"], rows[0]["fetch_state"]) == ("unread", "fetched") and rows[0]["tags"] == ["bread"]
 
 
 def test_import_newsletter_queues_and_fetches_its_links(library: LibraryService, http_server,
@@ -116,7 +116,7 @@ def test_import_newsletter_queues_and_fetches_its_links(library: LibraryService,
     assert any("unsubscribe" in s.where.lower() or "unsubscribe" in s.message.lower()
                for s in report.skipped)
     library.fetch(workers=0)
-    assert sorted(a.status for a in library.list()) == ["unread", "unread"]
+    assert sorted(a.fetch_state for a in library.list()) == ["fetched", "fetched"]
 
 
 def test_opml_subscribes_and_queues_feed_items(library: LibraryService, http_server,

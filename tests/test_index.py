@@ -17,13 +17,19 @@ from reader.storage import chunks as store
 from reader.storage.db import open_db
 
 
+def _states(status: str) -> tuple[str, str]:
+    """(state, fetch_state) for the single status these tests were written with."""
+    return ("unread", status) if status in ("queued", "failed") else (status, "fetched")
+
+
 def add_article(
     db, title: str, text: str, *, status: str = "unread", url: str | None = None
 ) -> int:
     url = url or f"https://example.org/{abs(hash((title, text)))}"
     cursor = db.execute(
-        "INSERT INTO articles (url, canonical_url, title, text, status, added_at) VALUES (?,?,?,?,?,?)",
-        [url, url, title, text, status, "2026-01-05T10:00:00Z"],
+        "INSERT INTO articles (url, canonical_url, title, text, state, fetch_state, added_at) "
+        "VALUES (?,?,?,?,?,?,?)",
+        [url, url, title, text, *_states(status), "2026-01-05T10:00:00Z"],
     )
     return int(cursor.lastrowid)
 
@@ -139,7 +145,7 @@ def test_text_change_marks_chunks_stale_but_reading_progress_does_not(db) -> Non
         db, article, chunk_article("T", "Some text.", FakeEmbedder(), budget=30), "h", "t"
     )
     assert store.articles_to_chunk(db, "t") == []
-    db.execute("UPDATE articles SET progress = 0.5, status = 'reading' WHERE id = ?", [article])
+    db.execute("UPDATE articles SET progress = 0.5, state = 'reading' WHERE id = ?", [article])
     assert store.articles_to_chunk(db, "t") == []
     db.execute("UPDATE articles SET text = 'Other text.' WHERE id = ?", [article])
     assert store.articles_to_chunk(db, "t") == [article]

@@ -30,7 +30,7 @@ def test_add_local_markdown_and_text_files(library: LibraryService, tmp_path: Pa
     essay = library.get(report.added[0])
     assert essay.title == "On gardens"
     assert "A link and bold words." in essay.text
-    assert essay.status == "unread" and essay.extraction == "provided"
+    assert (essay.state, essay.fetch_state) == ("unread", "provided")
     assert essay.tags == ["local"]
     assert library.get(report.added[1]).title == "Plain title"
     # The same file again merges instead of duplicating.
@@ -55,7 +55,7 @@ def test_bad_inputs_are_reported_one_by_one(library: LibraryService, tmp_path: P
                           "https://example.com/fine"])
     assert len(report.failed) == 5
     assert len(report.added) == 1
-    assert library.get(report.added[0]).status == "queued"
+    assert library.get(report.added[0]).fetch_state == "queued"
 
 
 def test_same_article_twice_is_one_article(library: LibraryService) -> None:
@@ -74,11 +74,11 @@ def test_stdin_urls(library: LibraryService) -> None:
 
 def test_reading_state(library: LibraryService, tmp_path: Path) -> None:
     article_id = library.add([str(write(tmp_path / "a.txt", "Title\n\nBody"))]).added[0]
-    assert library.mark(article_id, "read").status == "read"
+    assert library.mark(article_id, "read").state == "read"
     assert library.get(article_id).read_at is not None
     assert library.mark(article_id, "unread").read_at is None
-    assert library.set_progress(article_id, 0.5).status == "reading"
-    assert library.set_progress(article_id, 1.0).status == "read"
+    assert library.set_progress(article_id, 0.5).state == "reading"
+    assert library.set_progress(article_id, 1.0).state == "read"
     library.note(article_id, "worth rereading")
     library.highlight(article_id, "Body", "the key line")
     library.tag(article_id, ["x", "y"])
@@ -101,16 +101,16 @@ def test_reading_state(library: LibraryService, tmp_path: Path) -> None:
 def test_marking_a_queued_article_waits_for_its_fetch(library: LibraryService) -> None:
     article_id = library.add(["https://example.com/later"]).added[0]
     article = library.mark(article_id, "archived")
-    assert article.status == "queued" and article.target_status == "archived"
+    assert (article.fetch_state, article.state) == ("queued", "archived")
 
 
 def test_list_filters(library: LibraryService, tmp_path: Path) -> None:
     a = library.add([str(write(tmp_path / "a.txt", "A\n\nBody"))], tags=["t"]).added[0]
     library.add(["https://example.com/q"])
     assert [x.id for x in library.list(tag="t")] == [a]
-    assert {x.status for x in library.list(status="queued")} == {"queued"}
+    assert {x.fetch_state for x in library.list(fetch_state="queued")} == {"queued"}
     with pytest.raises(BadInput):
-        library.list(status="nope")
+        library.list(state="nope")
 
 
 def test_export_then_import_gives_back_the_same_library(tmp_path: Path, ctx) -> None:

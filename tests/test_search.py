@@ -82,8 +82,9 @@ def add_article(
 ) -> int:
     url = f"https://essays.example/{next(_URLS)}"
     cursor = ctx.db.execute(
-        "INSERT INTO articles (url, canonical_url, title, text, status, added_at) VALUES (?,?,?,?,?,?)",
-        [url, url, title, text, status, added],
+        "INSERT INTO articles (url, canonical_url, title, text, state, fetch_state, added_at) "
+        "VALUES (?,?,?,?,?,?,?)",
+        [url, url, title, text, status, "fetched", added],
     )
     article_id = int(cursor.lastrowid)
     for tag in tags:
@@ -290,10 +291,10 @@ def test_filters_by_status_tag_and_date(ctx, library, fake) -> None:
             "the comets, tomatoes and chess",
             mode=mode,
             limit=10,
-            filters=SearchFilters(statuses=("read",)),
+            filters=SearchFilters(states=("read",)),
         ).hits
         statuses = {
-            ctx.db.execute("SELECT status FROM articles WHERE id=?", [h.article_id]).fetchone()[0]
+            ctx.db.execute("SELECT state FROM articles WHERE id=?", [h.article_id]).fetchone()[0]
             for h in hits
         }
         assert statuses == {"read"}
@@ -307,8 +308,8 @@ def test_filters_by_status_tag_and_date(ctx, library, fake) -> None:
         assert [h.article_id for h in dated] == [library["sourdough"]]
     with pytest.raises(BadInput, match="cannot read the date"):
         service.search("comets", filters=SearchFilters(since="last tuesday"))
-    with pytest.raises(BadInput, match="unknown status"):
-        service.search("comets", filters=SearchFilters(statuses=("lost",)))
+    with pytest.raises(BadInput, match="unknown reading state"):
+        service.search("comets", filters=SearchFilters(states=("lost",)))
 
 
 def test_parse_when_forms() -> None:

@@ -41,29 +41,69 @@ def test_migrations_applied_twice_leave_the_expected_schema(tmp_path: Path) -> N
     )
 
 
+def _old_library(path: Path, stop_before: str) -> Database:
+    """A library as an earlier version of reader left it: migrations up to `stop_before`."""
+    fresh = Database(path)
+    migrations.apply(fresh, stop_before=stop_before)
+    return fresh
+
+
 def test_database_at_an_earlier_migration_upgrades_and_loses_nothing(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    fresh = Database(path)
-    names = [m.name for m in migrations.pending(fresh)]
-    if len(names) < 2:
-        pytest.skip("only one migration so far")
-    migrations.apply(fresh, stop_before=names[1])
-    store = ArticleStore(fresh)
-    article_id = store.insert(url="https://example.com/a", canonical_url="https://example.com/a",
-                              title="Old article", text="Some words here", status="unread")
-    store.add_tags(article_id, ["old", "kept"])
-    store.add_note(article_id, "a note written before the upgrade")
-    store.add_highlight(article_id, "Some words", "why it mattered")
-    before = fresh.execute("select * from articles").fetchall()
-    fresh.conn.close()
+    names = [m.name for m in migrations.pending(Database(memory=True))]
+    old = _old_library(path, names[1])
+    # Written with SQL as reader 0.1 did, since today's store knows today's columns only.
+    old["articles"].insert({"id": 1, "url": "https://example.com/a",
+                            "canonical_url": "https://example.com/a", "title": "Old article",
+                            "text": "Some words here", "status": "unread",
+                            "added_at": "2026-01-02T03:04:05Z"})
+    old["article_tags"].insert_all([{"article_id": 1, "tag": "old"}, {"article_id": 1, "tag": "kept"}])
+    old["notes"].insert({"article_id": 1, "text": "a note written before the upgrade"})
+    old["highlights"].insert({"article_id": 1, "text": "Some words", "note": "why it mattered"})
+    old.conn.close()
 
     db = open_db(path)
     assert [m.name for m in migrations.applied(db)] == names
-    assert db.execute("select * from articles").fetchall()[0][: len(before[0])] == before[0]
-    article = ArticleStore(db).get(article_id)
+    article = ArticleStore(db).get(1)
+    assert (article.title, article.text, article.added_at) == (
+        "Old article", "Some words here", "2026-01-02T03:04:05Z")
+    assert (article.state, article.fetch_state) == ("unread", "fetched")
     assert article.tags == ["kept", "old"]
     assert [n.text for n in article.notes] == ["a note written before the upgrade"]
     assert [(h.text, h.note) for h in article.highlights] == [("Some words", "why it mattered")]
+
+
+@pytest.mark.parametrize(
+    ("status", "target", "extraction", "state", "fetch_state"),
+    [
+        ("queued", None, None, "unread", "queued"),
+        ("queued", "archived", None, "archived", "queued"),
+        ("failed", "read", None, "read", "failed"),  # a dead link keeps its reading state
+        ("failed", None, None, "unread", "failed"),
+        ("unread", None, "full", "unread", "fetched"),
+        ("reading", None, "full", "reading", "fetched"),
+        ("read", None, "provided", "read", "provided"),
+        ("archived", None, "fallback", "archived", "fetched"),
+    ],
+)
+def test_two_states_migration_splits_the_old_status(
+    tmp_path: Path, status: str, target: str | None, extraction: str | None, state: str,
+    fetch_state: str,
+) -> None:
+    path = tmp_path / "old.db"
+    old = _old_library(path, "m005_two_states")
+    old["articles"].insert({"id": 7, "url": "https://dead.example/x",
+                            "canonical_url": "https://dead.example/x", "status": status,
+                            "target_status": target, "extraction": extraction,
+                            "error": "HTTP 404" if status == "failed" else None,
+                            "added_at": "2025-05-05T00:00:00Z", "progress": 0.5})
+    old["article_tags"].insert({"article_id": 7, "tag": "keep"})
+    old.conn.close()
+
+    article = ArticleStore(open_db(path)).get(7)
+    assert (article.state, article.fetch_state) == (state, fetch_state)
+    assert article.fetch_error == ("HTTP 404" if status == "failed" else None)
+    assert (article.progress, article.tags) == (0.5, ["keep"])
 
 
 def test_wal_and_foreign_keys_are_on(tmp_path: Path) -> None:
@@ -78,11 +118,11 @@ def test_article_store_round_trip(tmp_path: Path) -> None:
     article_id = store.insert(url="https://x.org/p?utm_source=a", canonical_url="https://x.org/p",
                               redirects=["https://x.org/old"], html=compress_html("<p>hi</p>"))
     article = store.get(article_id)
-    assert article.status == "queued"
+    assert (article.state, article.fetch_state) == ("unread", "queued")
     assert article.redirects == ["https://x.org/old"]
     assert store.html(article_id) == "<p>hi</p>"
     assert decompress_html(None) is None
-    store.update(article_id, status="unread", title="T")
+    store.update(article_id, fetch_state="fetched", title="T")
     assert store.get(article_id).title == "T"
     assert store.id_for_canonical("https://x.org/p") == article_id
     with pytest.raises(ValueError):

@@ -69,7 +69,7 @@ def ids_by_title(library: LibraryService) -> dict[str, int]:
 
 
 def status_of(ctx, article_id: int) -> str:
-    return ctx.db.execute("select status from articles where id = ?", [article_id]).fetchone()[0]
+    return ctx.db.execute("select state from articles where id = ?", [article_id]).fetchone()[0]
 
 
 async def settle(pilot) -> None:

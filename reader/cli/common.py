@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -39,28 +41,111 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+def paragraphs(text: str) -> str:
+    """Text with a blank line between paragraphs, however the extractor separated them."""
+    blocks = [block.strip() for block in re.split(r"\n\s*\n|\n", text)]
+    return "\n\n".join(block for block in blocks if block)
+
+
+# Without a terminal, a progress line every this many seconds (and at the end).
+PLAIN_EVERY_SECONDS = 5.0
+
+
 @contextmanager
 def progress_bar(label: str, *, enabled: bool = True) -> Iterator[Any]:
-    """A callback that draws a progress bar on a terminal's stderr, and nothing elsewhere."""
-    if not enabled or not sys.stderr.isatty():
+    """A progress callback: a bar with rate and time left on a terminal's stderr, else a line
+    every few seconds (so a long import into a pipe or a log is never silent)."""
+    if not enabled:
         yield lambda _p: None
         return
-    state: dict[str, Any] = {"bar": None, "done": 0}
-
-    def update(p: Progress) -> None:
-        bar = state["bar"]
-        if bar is None or (p.total is not None and bar.length != p.total):
-            if bar is not None:
-                bar.render_finish()
-            bar = click.progressbar(length=p.total, label=f"{label}: {p.stage}", file=sys.stderr)
-            state["bar"], state["done"] = bar, 0
-        step = p.done - state["done"]
-        if step > 0:
-            bar.update(step)
-            state["done"] = p.done
-
+    if sys.stderr.isatty():
+        with _RichProgress(label) as update:
+            yield update
+        return
+    plain = _PlainProgress(label)
     try:
-        yield update
+        yield plain
     finally:
-        if state["bar"] is not None:
-            state["bar"].render_finish()
+        plain.finish()
+
+
+class _RichProgress:
+    """One rich bar per stage, replaced when the stage or its total changes."""
+
+    def __init__(self, label: str) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+        from rich.progress import (
+            Progress as RichBar,
+        )
+
+        self.label = label
+        self.bar = RichBar(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+            console=Console(stderr=True), transient=False,
+        )
+        self.task = None
+        self.key: tuple | None = None
+        self.started = 0.0
+
+    def __enter__(self):
+        self.bar.start()
+        return self.update
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+    def update(self, p: Progress) -> None:
+        key = (p.stage, p.total)
+        if key != self.key:
+            self.key, self.started = key, time.monotonic()
+            self.task = self.bar.add_task(f"{self.label}: {p.stage}", total=p.total, rate="")
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rate = f"{p.done / elapsed:.1f}/s" if p.done else ""
+        self.bar.update(self.task, completed=p.done, rate=rate)
+
+
+class _PlainProgress:
+    """Progress as plain lines on stderr, at most one every PLAIN_EVERY_SECONDS."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.started = time.monotonic()
+        self.last_line = self.started
+        self.latest: Progress | None = None
+        self.printed: Progress | None = None
+
+    def __call__(self, p: Progress) -> None:
+        self.latest = p
+        now = time.monotonic()
+        if now - self.last_line >= PLAIN_EVERY_SECONDS:
+            self.last_line = now
+            self._line(p, now)
+
+    def finish(self) -> None:
+        if self.printed is not None and self.latest is not None and self.latest != self.printed:
+            self._line(self.latest, time.monotonic())
+
+    def _line(self, p: Progress, now: float) -> None:
+        self.printed = p
+        elapsed = max(now - self.started, 1e-6)
+        of = f"/{p.total}" if p.total else ""
+        rate = p.done / elapsed
+        left = ""
+        if p.total and rate > 0 and p.done < p.total:
+            left = f", about {_duration((p.total - p.done) / rate)} left"
+        click.echo(f"{self.label}: {p.stage} {p.done}{of} ({rate:.1f}/s{left})", err=True)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import click
 
-from reader.cli.common import State, echo_json, pass_state, progress_bar
+from reader.cli.common import State, echo_json, paragraphs, pass_state, progress_bar
+from reader.textsafe import terminal_safe
 
-STATUS_CHOICES = ["queued", "failed", "unread", "reading", "read", "archived"]
+STATE_CHOICES = ["unread", "reading", "read", "archived", "all"]
+FETCH_CHOICES = ["queued", "fetched", "failed", "provided", "all"]
 
 
 def _library(state: State):
@@ -27,21 +29,23 @@ def _print_capture(report, *, verb: str) -> None:
 
 
 def _fetch_and_index(state: State, *, retry_failed: bool = False, index: bool = True,
-                     captured: bool = False) -> None:
-    """Fetch what is queued, then index what is new (fetched now, or captured with its text)."""
+                     captured: bool = False, ids: list[int] | None = None):
+    """Fetch what is queued (or just `ids`), then index what is new; returns the fetch report."""
     library = _library(state)
     with progress_bar("Fetching") as progress:
-        report = library.fetch(retry_failed=retry_failed, progress=progress)
+        report = library.fetch(retry_failed=retry_failed, progress=progress, ids=ids)
     for article_id, url, error in report.failed:
         click.echo(f"failed: #{article_id} {url}: {error}", err=True)
     for article_id, original in report.duplicates:
         click.echo(f"duplicate: #{article_id} has the same text as #{original}", err=True)
-    click.echo(f"Fetch: {report.summary()} in {report.seconds:.1f}s", err=True)
+    if report.fetched or report.failed:
+        click.echo(f"Fetch: {report.summary()} in {report.seconds:.1f}s", err=True)
     if index and (report.fetched or captured):
         with progress_bar("Indexing") as progress:
             message = library.index_new(progress=progress)
         if message:
             click.echo(message, err=True)
+    return report
 
 
 @click.command()
@@ -58,7 +62,9 @@ def add(state: State, inputs: tuple[str, ...], tags: tuple[str, ...], no_fetch: 
     _print_capture(report, verb="Add")
     captured = bool(report.added or report.merged)
     if not no_fetch:
-        _fetch_and_index(state, index=not no_index, captured=captured)
+        # What this command added, not the whole queue: `reader fetch` does that.
+        _fetch_and_index(state, index=not no_index, captured=captured,
+                         ids=[*report.added, *report.merged])
     elif not no_index and captured:
         message = _library(state).index_new()
         if message:
@@ -87,7 +93,8 @@ def import_(state: State, file: Path, fmt: str | None, tags: tuple[str, ...], no
     report = library.import_file(file, format=fmt, tags=list(tags))
     _print_capture(report, verb="Import")
     if not no_fetch:
-        _fetch_and_index(state, index=not no_index, captured=bool(report.added))
+        _fetch_and_index(state, index=not no_index, captured=bool(report.added),
+                         ids=list(report.added))
     elif not no_index and report.added:
         message = library.index_new()
         if message:
@@ -117,26 +124,34 @@ def _row(article) -> dict:
 
 
 @click.command(name="list")
-@click.option("--status", type=click.Choice(STATUS_CHOICES), help="Only articles in this state.")
+@click.option("--status", "--state", "reading_state", type=click.Choice(STATE_CHOICES),
+              help="Only articles in this reading state.")
+@click.option("--fetch", "fetch_state", type=click.Choice(FETCH_CHOICES),
+              help="Only articles in this fetch state (failed: dead links and errors).")
 @click.option("--tag", help="Only articles with this tag.")
-@click.option("--limit", type=int, help="At most this many.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 @pass_state
-def list_(state: State, status: str | None, tag: str | None, limit: int | None, as_json: bool) -> None:
-    """The queue and the library, newest first."""
-    articles = _library(state).list(status=status, tag=tag, limit=limit)
+def list_(state: State, reading_state: str | None, fetch_state: str | None, tag: str | None,
+          limit: int | None, as_json: bool) -> None:
+    """The queue and the library, newest first: reading state, then fetch state when not fetched."""
+    articles = _library(state).list(state=reading_state, fetch_state=fetch_state, tag=tag,
+                                    limit=limit)
     if as_json:
         echo_json([_row(a) for a in articles])
         return
     if not articles:
-        click.echo("Nothing here yet. Add something with `reader add URL`.", err=True)
+        filtered = reading_state not in (None, "all") or fetch_state not in (None, "all") or tag
+        click.echo("No articles match." if filtered
+                   else "Nothing here yet. Add something with `reader add URL`.", err=True)
         return
     for a in articles:
-        title = a.title or a.url
-        extra = f" [{', '.join(a.tags)}]" if a.tags else ""
-        minutes = f" {a.reading_minutes}m" if a.word_count else ""
+        title = terminal_safe(a.title or a.url, single_line=True)
+        extra = f" [{terminal_safe(', '.join(a.tags), single_line=True)}]" if a.tags else ""
+        minutes = f" {a.reading_minutes} min" if a.word_count else ""
+        fetch = "" if a.has_text else f"{a.fetch_state}"
         flag = " (duplicate)" if a.duplicate_of else (" (thin)" if a.extraction == "fallback" else "")
-        click.echo(f"{a.id:>5}  {a.status:<8} {title[:70]}{minutes}{extra}{flag}")
+        click.echo(f"{a.id:>5}  {a.state:<8} {fetch:<7} {title[:64]}{minutes}{extra}{flag}")
 
 
 @click.command()
@@ -153,27 +168,34 @@ def show(state: State, article_id: int, as_json: bool) -> None:
     if as_json:
         echo_json({**article_to_dict(article), "themes": themes})
         return
-    click.echo(click.style(article.title or article.url, bold=True))
-    meta = [x for x in (article.author, article.site, article.published) if x]
-    click.echo(" · ".join([*meta, article.url]))
-    click.echo(f"status: {article.status}  words: {article.word_count}  progress: {article.progress:.0%}")
+    safe = terminal_safe
+    click.echo(click.style(safe(article.title or article.url, single_line=True), bold=True))
+    meta = [safe(x, single_line=True) for x in (article.author, article.site, article.published) if x]
+    click.echo(" · ".join([*meta, safe(article.url, single_line=True)]))
+    fetched = {"queued": "not fetched yet", "failed": "link failed", "fetched": "fetched",
+               "provided": "text provided"}[article.fetch_state]
+    click.echo(f"state: {article.state}  ({fetched})  words: {article.word_count}  "
+               f"progress: {article.progress:.0%}")
     if article.tags:
-        click.echo("tags: " + ", ".join(article.tags))
+        click.echo("tags: " + safe(", ".join(article.tags), single_line=True))
     if themes:
-        click.echo("themes: " + ", ".join(f"{t['title']} ({t['strength']:.2f})" for t in themes))
-    if article.error:
-        click.echo(f"last error: {article.error} (after {article.attempts} attempts)")
+        click.echo("themes: " + ", ".join(
+            f"{safe(t['title'], single_line=True)} ({t['strength']:.2f})" for t in themes))
+    if article.fetch_error:
+        tries = "1 attempt" if article.attempts == 1 else f"{article.attempts} attempts"
+        retry = f"; tried again after {article.next_retry_at}" if article.next_retry_at else ""
+        click.echo(f"fetch error: {safe(article.fetch_error, single_line=True)} ({tries}{retry})")
     if article.extraction_note:
-        click.echo(f"note: {article.extraction_note}")
+        click.echo(f"extraction: {safe(article.extraction_note, single_line=True)}")
     if article.duplicate_of:
         click.echo(f"duplicate of #{article.duplicate_of}")
     for h in article.highlights:
-        click.echo(f"> {h.text}" + (f"  — {h.note}" if h.note else ""))
+        click.echo(f"> {safe(h.text)}" + (f"  — {safe(h.note)}" if h.note else ""))
     for n in article.notes:
-        click.echo(f"note: {n.text}")
+        click.echo(f"note: {safe(n.text)}")
     if article.text:
         click.echo("")
-        click.echo(article.text)
+        click.echo(paragraphs(safe(article.text)))
 
 
 @click.command()
@@ -193,7 +215,7 @@ def mark(state: State, article_id: int, state_: str | None, progress: float | No
         article = library.set_progress(article_id, progress)
     if state_ is not None:
         article = library.mark(article_id, state_)
-    click.echo(f"#{article.id} is {article.target_status or article.status}", err=True)
+    click.echo(f"#{article.id} is {article.state}", err=True)
 
 
 @click.command()

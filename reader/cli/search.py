@@ -57,7 +57,7 @@ def index(state: State, rebuild: bool, as_json: bool) -> None:
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option(
     "--status",
-    "statuses",
+    "states",
     multiple=True,
     type=click.Choice(STATUS_CHOICES),
     help="Only articles in this state (repeatable).",
@@ -86,7 +86,7 @@ def search(
     query: tuple[str, ...],
     mode: str,
     limit: int,
-    statuses: tuple[str, ...],
+    states: tuple[str, ...],
     tags: tuple[str, ...],
     since: str | None,
     until: str | None,
@@ -108,7 +108,7 @@ def search(
         from reader.services.themes.service import ThemeService
 
         steer = ThemeService(state.context).steerer(plus, minus)
-    filters = SearchFilters(statuses=statuses, tags=tags, since=since, until=until)
+    filters = SearchFilters(states=states, tags=tags, since=since, until=until)
     results = SearchService(state.context).search(
         " ".join(query), mode=mode, limit=limit, filters=filters, steer=steer
     )
@@ -147,7 +147,7 @@ def _print(results, as_json: bool, shared: dict[int, list[dict]] | None = None) 
         click.echo("No matches.", err=True)
         return
     for number, hit in enumerate(results.hits, start=1):
-        where = " · ".join(x for x in (hit.status, hit.site, (hit.added_at or "")[:10]) if x)
+        where = " · ".join(x for x in (hit.state, hit.site, (hit.added_at or "")[:10]) if x)
         click.echo(f"{number:>2}. [{hit.article_id}] {hit.title or hit.url}  ({where})")
         if hit.snippet:
             click.echo(f"    {hit.marked()}")

@@ -94,7 +94,7 @@ def demo_item(essay: DemoEssay, index: int, now: datetime) -> ImportedItem:
         language="en",
         added_at=to_iso(added),
         read_at=to_iso(read) if read else None,
-        status=essay.status,
+        state=essay.status,
         progress=essay.progress,
         notes=[Note(essay.note, created_at=marked)] if essay.note else [],
         highlights=[Highlight(text, created_at=marked) for text in essay.highlights],
@@ -198,7 +198,7 @@ def _describe_library(
         return
     articles = ArticleStore(ctx.db).query(f"id in ({','.join('?' * len(ids))})", ids)
     since = to_iso(now - WEEK)
-    report.statuses = dict(Counter(a.status for a in articles))
+    report.statuses = dict(Counter(a.state for a in articles))
     report.read_this_week = sum(1 for a in articles if a.read_at and a.read_at >= since)
     report.notes = sum(len(a.notes) for a in articles)
     report.highlights = sum(len(a.highlights) for a in articles)

@@ -78,12 +78,20 @@ class ArticleStore:
         return articles
 
     def listing(
-        self, *, status: str | None = None, tag: str | None = None, limit: int | None = None
+        self,
+        *,
+        state: str | None = None,
+        fetch_state: str | None = None,
+        tag: str | None = None,
+        limit: int | None = None,
     ) -> list[Article]:
         clauses, params = [], []
-        if status:
-            clauses.append("status = ?")
-            params.append(status)
+        if state:
+            clauses.append("state = ?")
+            params.append(state)
+        if fetch_state:
+            clauses.append("fetch_state = ?")
+            params.append(fetch_state)
         if tag:
             clauses.append("id in (select article_id from article_tags where tag = ?)")
             params.append(tag)
@@ -93,9 +101,14 @@ class ArticleStore:
         row = self.db.execute("select html from articles where id = ?", [article_id]).fetchone()
         return decompress_html(row[0]) if row else None
 
-    def counts(self) -> dict[str, int]:
-        rows = self.db.execute("select status, count(*) from articles group by status").fetchall()
-        return dict(rows)
+    def counts(self) -> dict[str, dict[str, int]]:
+        """How many articles are in each reading state and in each fetch state."""
+        return {
+            column: dict(
+                self.db.execute(f"select {column}, count(*) from articles group by {column}").fetchall()
+            )
+            for column in ("state", "fetch_state")
+        }
 
     def _attach(self, articles: list[Article]) -> None:
         if not articles:
@@ -107,25 +120,30 @@ class ArticleStore:
             f"select article_id, tag from article_tags where article_id in ({marks}) order by tag", ids
         ):
             by_id[article_id].tags.append(tag)
-        for nid, article_id, text, created in self.db.execute(
-            f"select id, article_id, text, created_at from notes where article_id in ({marks}) order by id",
-            ids,
-        ):
-            by_id[article_id].notes.append(Note(text=text, created_at=created, id=nid))
-        for hid, article_id, text, note, created in self.db.execute(
-            f"select id, article_id, text, note, created_at from highlights "
+        for nid, article_id, text, created, updated in self.db.execute(
+            f"select id, article_id, text, created_at, updated_at from notes "
             f"where article_id in ({marks}) order by id",
             ids,
         ):
+            by_id[article_id].notes.append(
+                Note(text=text, created_at=created, id=nid, updated_at=updated)
+            )
+        for hid, article_id, text, note, created, start, end, updated in self.db.execute(
+            f"select id, article_id, text, note, created_at, start_char, end_char, updated_at "
+            f"from highlights where article_id in ({marks}) order by id",
+            ids,
+        ):
             by_id[article_id].highlights.append(
-                Highlight(text=text, note=note or "", created_at=created, id=hid)
+                Highlight(text=text, note=note or "", created_at=created, id=hid,
+                          start_char=start, end_char=end, updated_at=updated)
             )
 
     # -- writing -------------------------------------------------------------------
     def insert(self, **values: Any) -> int:
         values.setdefault("added_at", utcnow())
-        values.setdefault("status", "queued")
-        values["updated_at"] = utcnow()
+        values.setdefault("state", "unread")
+        values.setdefault("fetch_state", "queued")
+        values.setdefault("updated_at", utcnow())
         if isinstance(values.get("redirects"), list):
             values["redirects"] = json.dumps(values["redirects"])
         unknown = set(values) - ARTICLE_COLUMNS - {"html"}
@@ -138,7 +156,7 @@ class ArticleStore:
             return
         if isinstance(values.get("redirects"), list):
             values["redirects"] = json.dumps(values["redirects"])
-        values["updated_at"] = utcnow()
+        values.setdefault("updated_at", utcnow())
         unknown = set(values) - ARTICLE_COLUMNS - {"html"}
         if unknown:
             raise ValueError(f"unknown article columns: {sorted(unknown)}")
@@ -169,13 +187,25 @@ class ArticleStore:
                 "delete from article_tags where article_id = ? and tag = ?", [article_id, tag]
             )
 
-    def add_note(self, article_id: int, text: str, created_at: str | None = None) -> int:
+    def add_note(
+        self, article_id: int, text: str, created_at: str | None = None,
+        updated_at: str | None = None,
+    ) -> int:
         return self.db["notes"].insert(
-            {"article_id": article_id, "text": text, "created_at": created_at or utcnow()}
+            {"article_id": article_id, "text": text, "created_at": created_at or utcnow(),
+             "updated_at": updated_at}
         ).last_pk
 
     def add_highlight(
-        self, article_id: int, text: str, note: str = "", created_at: str | None = None
+        self,
+        article_id: int,
+        text: str,
+        note: str = "",
+        created_at: str | None = None,
+        *,
+        start_char: int | None = None,
+        end_char: int | None = None,
+        updated_at: str | None = None,
     ) -> int:
         return self.db["highlights"].insert(
             {
@@ -183,6 +213,9 @@ class ArticleStore:
                 "text": text,
                 "note": note,
                 "created_at": created_at or utcnow(),
+                "start_char": start_char,
+                "end_char": end_char,
+                "updated_at": updated_at,
             }
         ).last_pk
 

@@ -18,7 +18,7 @@ from reader.models import utcnow
 # Articles whose text is searchable: fetched (or provided), not a duplicate of another.
 # Cheap tests first: SQLite stops at the first false one, and reading the text is the cost.
 ELIGIBLE = (
-    "a.status NOT IN ('queued', 'failed') AND a.duplicate_of IS NULL "
+    "a.fetch_state IN ('fetched', 'provided') AND a.duplicate_of IS NULL "
     "AND a.text IS NOT NULL AND trim(a.text) != ''"
 )
 
@@ -309,14 +309,14 @@ def article_chunks(db: Database, article_id: int) -> list[StoredChunk]:
 
 def pending_articles(db: Database, model: str) -> int:
     """Eligible articles not fully searchable by meaning yet (not chunked, or a chunk not embedded)."""
-    # The inner query reads only the status index and chunk_sources; article rows (and their
+    # The inner query reads only the fetch_state index and chunk_sources; article rows (and their
     # texts) are read for the few candidates left.
     return db.execute(
         f"""
         SELECT count(*) FROM articles a
         WHERE a.id IN (
             SELECT a2.id FROM articles a2
-            WHERE a2.status NOT IN ('queued', 'failed') AND NOT EXISTS (
+            WHERE a2.fetch_state IN ('fetched', 'provided') AND NOT EXISTS (
                 SELECT 1 FROM chunk_sources s WHERE s.article_id = a2.id AND s.stale = 0)
             UNION
             SELECT c.article_id FROM chunks c WHERE NOT EXISTS (

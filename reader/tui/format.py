@@ -20,7 +20,7 @@ STATUS_STYLE = {
 def flags(article: Article) -> list[str]:
     """Short warnings a reader should see in the queue: failed, thin, duplicate."""
     found = []
-    if article.status == "failed" or article.error:
+    if article.fetch_state == "failed" or article.fetch_error:
         found.append("failed")
     if article.extraction_note or article.extraction in ("fallback", "none"):
         found.append("thin")
@@ -39,11 +39,11 @@ def title_of(article: Article) -> str:
 
 def queue_cells(article: Article) -> dict[str, Text]:
     """The cells of one queue row by column; Text keeps brackets in titles from being markup."""
-    status = article.status
+    status = article.state if article.has_text else article.fetch_state
     if status == "reading" and article.progress:
         status = f"{status} {round(article.progress * 100)}%"
     return {
-        "status": Text(status, style=STATUS_STYLE.get(article.status, "")),
+        "status": Text(status, style=STATUS_STYLE.get(status.split()[0], "")),
         "title": Text(title_of(article), no_wrap=True, overflow="ellipsis"),
         "site": Text(
             article.site or _host(article.url), no_wrap=True, overflow="ellipsis", style="dim"
@@ -61,8 +61,8 @@ def article_header(article: Article) -> Content:
         parts.append(f"by {article.author}")
     if article.reading_minutes:
         parts.append(f"{article.reading_minutes} min read")
-    state = article.status
-    if article.progress and article.status in ("reading", "read"):
+    state = article.state
+    if article.progress and article.state in ("reading", "read"):
         state += f" {round(article.progress * 100)}%"
     parts.append(state)
     if article.tags:
@@ -98,10 +98,10 @@ def body_markdown(article: Article) -> str | None:
 
 def empty_body(article: Article) -> str:
     """What to say when an article has no text yet."""
-    if article.status == "queued":
+    if article.fetch_state == "queued":
         return "Not fetched yet. Press f in the library to fetch the queue."
-    if article.status == "failed":
-        return f"The fetch failed: {article.error or 'unknown error'}. Press F in the library to retry."
+    if article.fetch_state == "failed":
+        return f"The fetch failed: {article.fetch_error or 'unknown error'}. Press F in the library to retry."
     return "This article has no text."
 
 
@@ -116,7 +116,7 @@ def _host(url: str) -> str:
 
 def search_hit(hit) -> Content:
     """A search result: the title, where it is from, and the snippet with matches marked."""
-    meta = " · ".join(p for p in (hit.site or _host(hit.url), hit.status) if p)
+    meta = " · ".join(p for p in (hit.site or _host(hit.url), hit.state) if p)
     snippet = Content(hit.snippet)
     for start, end in hit.spans:
         snippet = snippet.stylize("bold $text-accent", start, end)

@@ -13,10 +13,12 @@ CREATE UNIQUE INDEX "idx_articles_canonical_url"
     ON "articles" ("canonical_url");
 CREATE INDEX "idx_articles_content_hash"
     ON "articles" ("content_hash");
+CREATE INDEX "idx_articles_fetch_state"
+    ON "articles" ("fetch_state");
 CREATE INDEX "idx_articles_read_at"
     ON "articles" ("read_at");
-CREATE INDEX "idx_articles_status"
-    ON "articles" ("status");
+CREATE INDEX "idx_articles_state"
+    ON "articles" ("state");
 CREATE INDEX "idx_chunk_themes_article_id"
     ON "chunk_themes" ("article_id");
 CREATE INDEX "idx_chunk_themes_theme_id_value"
@@ -57,8 +59,6 @@ CREATE TABLE "articles" (
    "added_at" TEXT NOT NULL,
    "fetched_at" TEXT,
    "read_at" TEXT,
-   "status" TEXT NOT NULL DEFAULT 'queued',
-   "target_status" TEXT,
    "progress" REAL DEFAULT 0.0,
    "word_count" INTEGER DEFAULT 0,
    "text" TEXT,
@@ -68,11 +68,11 @@ CREATE TABLE "articles" (
    "extraction" TEXT,
    "extraction_note" TEXT,
    "duplicate_of" INTEGER REFERENCES "articles"("id"),
-   "error" TEXT,
+   "fetch_error" TEXT,
    "attempts" INTEGER DEFAULT 0,
    "source" TEXT,
    "updated_at" TEXT
-);
+, state TEXT NOT NULL DEFAULT 'unread', fetch_state TEXT NOT NULL DEFAULT 'queued', next_retry_at TEXT, claimed_by TEXT, claimed_at TEXT);
 CREATE VIRTUAL TABLE articles_fts USING fts5(
             title, text, content="articles", content_rowid="id",
             tokenize='porter unicode61 remove_diacritics 2'
@@ -139,7 +139,7 @@ CREATE TABLE "highlights" (
    "text" TEXT NOT NULL,
    "note" TEXT,
    "created_at" TEXT
-);
+, start_char INTEGER, end_char INTEGER, updated_at TEXT);
 CREATE TABLE "meta" (
    "key" TEXT PRIMARY KEY,
    "value" TEXT
@@ -149,7 +149,7 @@ CREATE TABLE "notes" (
    "article_id" INTEGER NOT NULL REFERENCES "articles"("id"),
    "text" TEXT NOT NULL,
    "created_at" TEXT
-);
+, updated_at TEXT);
 CREATE TABLE "theme_run_latents" (
    "run_id" INTEGER REFERENCES "theme_runs"("id"),
    "level" TEXT,

@@ -203,8 +203,8 @@ def merge_items(into: ImportedItem, other: ImportedItem) -> None:
         into.added_at = other.added_at
     if other.read_at and (not into.read_at or other.read_at > into.read_at):
         into.read_at = other.read_at
-    if _STATE_RANK.get(other.status or "", 0) > _STATE_RANK.get(into.status or "", 0):
-        into.status = other.status
+    if _STATE_RANK.get(other.state or "", 0) > _STATE_RANK.get(into.state or "", 0):
+        into.state = other.state
     if other.progress is not None and (into.progress is None or other.progress > into.progress):
         into.progress = other.progress
     into.tags = unique([*into.tags, *other.tags])

@@ -30,7 +30,7 @@ def read_instapaper_csv(path: Path) -> ImportBatch:
             url=url,
             title=title if title and title != row.get("url", "").strip() else None,
             added_at=collector.date(row.get("timestamp"), where, "Timestamp"),
-            status=status,
+            state=status,
             tags=unique([*([folder_tag] if folder_tag else []), *_tags(row.get("tags"))]),
             highlights=[Highlight(text=selection)] if selection else [],
         )

@@ -1,4 +1,11 @@
-"""reader's own JSONL export: one article object per line. A round trip must lose nothing."""
+"""reader's own JSONL export: one record per line. A round trip must lose nothing.
+
+A line's `kind` says what it holds: `article` (or no kind at all, as in exports before the
+archive format), `feed`, `digest`, `theme_name`, `settings`; the first line of an archive is
+a `reader-export` header with the format's version. Exports from before the two states carry
+one `status` (queued, failed, unread, reading, read, archived) and `target_status`: they are
+read into the reading state and the fetch state.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +14,14 @@ from pathlib import Path
 
 from reader.errors import ImportFormatError
 from reader.fetch.importers.common import ItemCollector, decode_text, parse_date, unique
-from reader.models import STATUSES, Highlight, ImportBatch, ImportedItem, Note
+from reader.models import FETCH_STATES, READING_STATES, Highlight, ImportBatch, ImportedItem, Note
 
 _TEXT_FIELDS = ("title", "author", "site", "language", "text", "markdown")
 _DATE_FIELDS = ("published", "added_at", "read_at")
 # Keys ImportedItem holds itself; every other key of a line goes to ImportedItem.extra.
-_STANDARD = {"url", *_TEXT_FIELDS, *_DATE_FIELDS, "progress", "tags", "notes", "highlights"}
+_STANDARD = {"url", *_TEXT_FIELDS, *_DATE_FIELDS, "progress", "tags", "notes", "highlights",
+             "kind", "state", "status", "target_status", "error"}
+RECORD_KINDS = ("feed", "digest", "theme_name", "settings")
 
 
 def read_jsonl(path: Path) -> ImportBatch:
@@ -38,6 +47,15 @@ def read_jsonl(path: Path) -> ImportBatch:
             collector.problem(where, f"expected an article object, found {type(value).__name__}")
             continue
         objects += 1
+        kind = value.get("kind", "article")
+        if kind == "reader-export":
+            continue
+        if kind in RECORD_KINDS:
+            collector.batch.records.setdefault(kind, []).append(value)
+            continue
+        if kind != "article":
+            collector.problem(where, f"unknown record kind {kind!r}; skipped")
+            continue
         item = _item(value, where, collector)
         if item is not None:
             collector.add(item, where)
@@ -67,21 +85,46 @@ def _item(obj: dict, where: str, collector: ItemCollector) -> ImportedItem | Non
         except ValueError as exc:
             collector.problem(where, f"{name}: {exc}; kept in extra")
             item.extra[name] = obj.get(name)
-    status = obj.get("status")
-    if status in STATUSES:
-        item.status = status
+    _states(obj, item)
     item.progress = _progress(obj.get("progress"), where, collector, item)
     item.tags = unique(str(tag).strip() for tag in obj.get("tags") or [] if tag is not None)
     item.notes = [
-        Note(text=n["text"], created_at=_date(n, where, collector), id=n.get("id"))
+        Note(text=n["text"], created_at=_date(n, where, collector), id=n.get("id"),
+             updated_at=_date(n, where, collector, "updated_at"))
         for n in _records(obj.get("notes"), "notes", where, collector)
     ]
     item.highlights = [
         Highlight(text=h["text"], note=h.get("note") or "", created_at=_date(h, where, collector),
-                  id=h.get("id"))
+                  id=h.get("id"), start_char=_offset(h.get("start_char")),
+                  end_char=_offset(h.get("end_char")),
+                  updated_at=_date(h, where, collector, "updated_at"))
         for h in _records(obj.get("highlights"), "highlights", where, collector)
     ]  # fmt: skip
     return item
+
+
+def _states(obj: dict, item: ImportedItem) -> None:
+    """The reading state onto the item, the fetch state into extra, from either format."""
+    state, fetch_state = obj.get("state"), obj.get("fetch_state")
+    if "status" in obj and state is None:  # an export from before the two states
+        status, target = obj.get("status"), obj.get("target_status")
+        if status in READING_STATES:
+            state = status
+            fetch_state = "provided" if obj.get("extraction") == "provided" else "fetched"
+        else:
+            state = target if target in READING_STATES else None
+            fetch_state = status if status in ("queued", "failed") else None
+    if state in READING_STATES:
+        item.state = state
+    if fetch_state in FETCH_STATES:
+        item.extra["fetch_state"] = fetch_state
+    error = obj.get("fetch_error", obj.get("error"))
+    if isinstance(error, str) and error:
+        item.extra["fetch_error"] = error
+
+
+def _offset(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _progress(
@@ -116,9 +159,11 @@ def _kept_date(value: object) -> str | None:
     return value if isinstance(value, str) and parsed is not None else parsed
 
 
-def _date(record: dict, where: str, collector: ItemCollector) -> str | None:
+def _date(
+    record: dict, where: str, collector: ItemCollector, key: str = "created_at"
+) -> str | None:
     try:
-        return _kept_date(record.get("created_at"))
+        return _kept_date(record.get(key))
     except ValueError as exc:
-        collector.problem(where, f"created_at: {exc}; left empty")
+        collector.problem(where, f"{key}: {exc}; left empty")
         return None

@@ -104,7 +104,7 @@ def read_netscape(path: Path) -> ImportBatch:
             url=url,
             title=title if title and title != attrs.get("href") else None,
             added_at=collector.date(attrs.get("add_date"), where, "ADD_DATE"),
-            status=_status(attrs.get("toread")),
+            state=_status(attrs.get("toread")),
             tags=unique([*bookmark.folders, *split_tags(attrs.get("tags"), ",")]),
             notes=[Note(text=description)] if description else [],
         )

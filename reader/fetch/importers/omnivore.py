@@ -128,7 +128,7 @@ def _item(entry: dict, where: str, collector: ItemCollector) -> ImportedItem | N
         author=_text(entry.get("author")),
         published=collector.date(entry.get("publishedAt"), where, "publishedAt"),
         added_at=collector.date(entry.get("savedAt"), where, "savedAt"),
-        status=status,
+        state=status,
         progress=progress,
         tags=_labels(entry.get("labels")),
     )

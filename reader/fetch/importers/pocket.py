@@ -57,7 +57,7 @@ def _read_csv_text(text: str, collector: ItemCollector, *, prefix: str) -> None:
             url=url,
             title=title if title and title != row.get("url", "").strip() else None,
             added_at=collector.date(row.get("time_added"), where, "time_added"),
-            status=_STATUS.get(status) or ("unread" if status else None),
+            state=_STATUS.get(status) or ("unread" if status else None),
             tags=split_tags(row.get("tags"), "|"),
         )
         collector.add(item, where)
@@ -121,7 +121,7 @@ def read_pocket_html(path: Path) -> ImportBatch:
             url=url,
             title=title if title and title != element.get("href") else None,
             added_at=collector.date(element.get("time_added"), where, "time_added"),
-            status=status,
+            state=status,
             tags=split_tags(element.get("tags"), ","),
         )
         collector.add(item, where)

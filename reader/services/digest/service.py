@@ -37,7 +37,7 @@ SUMMARY_WORDS = 60  # ...but one long sentence is enough on its own
 READ_WHERE = "read_at >= ? and read_at < ? and duplicate_of is null"
 UNREAD_WHERE = (
     "added_at >= ? and added_at < ? and read_at is null and duplicate_of is null "
-    "and status in ('queued', 'unread', 'reading')"
+    "and state in ('unread', 'reading')"
 )
 
 

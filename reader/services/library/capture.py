@@ -8,14 +8,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reader.errors import BadInput, ReaderError
-from reader.models import ImportBatch, ImportedItem, ImportProblem, utcnow
+from reader.models import READING_STATES, ImportBatch, ImportedItem, ImportProblem, utcnow
 from reader.services.context import LibraryContext
 from reader.storage.articles import ArticleStore
 
-# States an import may set; queued/failed belong to the fetcher.
-READING_STATES = ("unread", "reading", "read", "archived")
 # How far along each reading state is, so a merge never moves an article backwards.
-_STATE_RANK = {"queued": 0, "failed": 0, "unread": 1, "reading": 2, "read": 3, "archived": 4}
+_STATE_RANK = {"unread": 1, "reading": 2, "read": 3, "archived": 4}
+# Columns of reader's own export that a lossless round trip carries over as they were.
+_KEPT_FROM_EXPORT = (
+    "final_url", "fetched_at", "extraction", "extraction_note", "fetch_error", "attempts",
+    "fetch_state", "next_retry_at", "content_hash", "word_count", "source", "updated_at",
+)
 
 
 @dataclass
@@ -27,6 +30,8 @@ class CaptureReport:
     skipped: list[ImportProblem] = field(default_factory=list)
     failed: list[ImportProblem] = field(default_factory=list)
     feeds: int = 0
+    # From an archive: feeds, digests, theme names and settings put back, by kind.
+    restored: dict[str, int] = field(default_factory=dict)
 
     def extend(self, other: CaptureReport) -> None:
         self.added += other.added
@@ -34,17 +39,16 @@ class CaptureReport:
         self.skipped += other.skipped
         self.failed += other.failed
         self.feeds += other.feeds
+        for kind, count in other.restored.items():
+            self.restored[kind] = self.restored.get(kind, 0) + count
 
     def summary(self) -> str:
-        parts = [
-            f"added {len(self.added)}",
-            f"merged {len(self.merged)}",
-            f"skipped {len(self.skipped)}",
-            f"failed {len(self.failed)}",
-        ]
-        if self.feeds:
-            parts.append(f"feeds {self.feeds}")
-        return ", ".join(parts)
+        """The counts that are not zero, e.g. "added 3, failed 1"."""
+        counts = [("added", len(self.added)), ("merged", len(self.merged)),
+                  ("skipped", len(self.skipped)), ("failed", len(self.failed)),
+                  ("feeds", self.feeds)]
+        counts += [(f"{kind.replace('_', ' ')}s restored", n) for kind, n in self.restored.items()]
+        return ", ".join(f"{name} {n}" for name, n in counts if n) or "nothing new"
 
 
 def text_hash(text: str) -> str:
@@ -140,7 +144,11 @@ class Capture:
         with self.ctx.db.atomic():
             existing = store.id_for_canonical(canonical)
             if existing is None:
-                article_id = store.insert(**_new_article_values(item, canonical, source))
+                values = _new_article_values(item, canonical, source)
+                wanted = _free_id(store, item.extra.get("id"))
+                if wanted is not None:
+                    values["id"] = wanted
+                article_id = store.insert(**values)
                 report.added.append(article_id)
             else:
                 article_id = existing
@@ -158,18 +166,18 @@ class Capture:
                 values[name] = getattr(item, name)
         if item.text and not current.text:
             values.update(_content_values(item))
-            values["status"] = current.target_status or item.status or "unread"
         if item.added_at and (current.added_at is None or item.added_at < current.added_at):
             values["added_at"] = item.added_at
-        if item.status in READING_STATES:
-            held = current.target_status if current.status in ("queued", "failed") else current.status
-            if _STATE_RANK[item.status] > _STATE_RANK.get(held or "unread", 1):
-                key = "target_status" if current.status in ("queued", "failed") else "status"
-                values[key] = item.status
+        if item.state in READING_STATES and _STATE_RANK[item.state] > _STATE_RANK.get(
+            current.state, 1
+        ):
+            values["state"] = item.state
         if item.read_at and not current.read_at:
             values["read_at"] = item.read_at
         if item.progress is not None and item.progress > (current.progress or 0):
             values["progress"] = item.progress
+        elif values.get("state") == "read" and item.progress is None:
+            values["progress"] = 1.0
         store.update(article_id, **values)
 
     def _add_notes(self, store: ArticleStore, article_id: int, item: ImportedItem) -> None:
@@ -180,11 +188,15 @@ class Capture:
         have_highlights = {h.text for h in current.highlights}
         for note in item.notes:
             if note.text and note.text not in have_notes:
-                store.add_note(article_id, note.text, note.created_at)
+                store.add_note(article_id, note.text, note.created_at, note.updated_at)
                 have_notes.add(note.text)
         for highlight in item.highlights:
             if highlight.text and highlight.text not in have_highlights:
-                store.add_highlight(article_id, highlight.text, highlight.note, highlight.created_at)
+                store.add_highlight(
+                    article_id, highlight.text, highlight.note, highlight.created_at,
+                    start_char=highlight.start_char, end_char=highlight.end_char,
+                    updated_at=highlight.updated_at,
+                )
                 have_highlights.add(highlight.text)
 
     def _relink_duplicates(self, batch: ImportBatch, id_map: dict[object, int]) -> None:
@@ -193,7 +205,10 @@ class Capture:
         for item in batch.items:
             old = item.extra.get("duplicate_of")
             if old is not None and item.extra.get("id") in id_map and old in id_map:
-                store.update(id_map[item.extra["id"]], duplicate_of=id_map[old])
+                values: dict[str, object] = {"duplicate_of": id_map[old]}
+                if item.extra.get("updated_at"):
+                    values["updated_at"] = item.extra["updated_at"]
+                store.update(id_map[item.extra["id"]], **values)
 
 
 def _new_article_values(item: ImportedItem, canonical: str, source: str) -> dict[str, object]:
@@ -209,21 +224,27 @@ def _new_article_values(item: ImportedItem, canonical: str, source: str) -> dict
         "read_at": item.read_at,
         "progress": item.progress or 0.0,
         "source": source,
+        "state": item.state if item.state in READING_STATES else "unread",
     }
+    if values["state"] == "read" and item.progress is None:
+        values["progress"] = 1.0  # a source that says "read" and no more means read to the end
     if item.text:
         values.update(_content_values(item))
-        values["status"] = item.status if item.status in READING_STATES else "unread"
-    else:
-        values["status"] = "failed" if item.status == "failed" else "queued"
-        values["target_status"] = item.status if item.status in READING_STATES else None
     # Our own export carries the rest of the row; keep it so a round trip loses nothing.
-    for key in ("final_url", "fetched_at", "extraction", "extraction_note", "error",
-                "attempts", "status", "target_status", "content_hash", "word_count", "source"):
-        if key in item.extra and item.extra[key] is not None:
+    for key in _KEPT_FROM_EXPORT:
+        if item.extra.get(key) is not None:
             values[key] = item.extra[key]
     if "redirects" in item.extra and isinstance(item.extra["redirects"], list):
         values["redirects"] = item.extra["redirects"]
     return values
+
+
+def _free_id(store: ArticleStore, wanted: object) -> int | None:
+    """The id an exported article had, when it is free here, so a restore keeps its ids."""
+    if not isinstance(wanted, int) or isinstance(wanted, bool) or wanted < 1:
+        return None
+    taken = store.db.execute("select 1 from articles where id = ?", [wanted]).fetchone()
+    return None if taken else wanted
 
 
 def _content_values(item: ImportedItem) -> dict[str, object]:
@@ -234,6 +255,9 @@ def _content_values(item: ImportedItem) -> dict[str, object]:
         "word_count": len(text.split()),
         "content_hash": text_hash(text),
         "extraction": "provided",
+        "fetch_state": "provided",
+        "fetch_error": None,
+        "next_retry_at": None,
         "fetched_at": utcnow(),
     }
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
-from reader.models import utcnow
+from reader.models import to_iso, utcnow
 from reader.services.context import LibraryContext, Progress, ProgressCallback, no_progress
 from reader.services.library.capture import text_hash
+from reader.storage import claims
 from reader.storage.articles import ArticleStore, compress_html
 
 # A thin extraction: fewer words than this and the article is marked so the user sees why.
@@ -32,16 +34,33 @@ class FetchReport:
         return text
 
 
+# A transient failure (timeout, 5xx, 429) is tried again by a later fetch after this long,
+# doubling with each failure up to a day; a permanent one (404, no such host, refused) waits
+# for `reader fetch --retry-failed`.
+FIRST_RETRY = timedelta(minutes=15)
+LONGEST_RETRY = timedelta(days=1)
+
+
+def _pending_where(*, retry_failed: bool) -> tuple[str, list]:
+    where = "url not like 'file:%' and (fetch_state = 'queued' or (fetch_state = 'failed' and "
+    if retry_failed:
+        return where + "1))", []
+    return where + "next_retry_at is not null and next_retry_at <= ?))", [utcnow()]
+
+
 def pending(ctx: LibraryContext, *, retry_failed: bool = False) -> list[tuple[int, str]]:
     """The (id, url) of every article waiting to be fetched, oldest first."""
-    statuses = ("queued", "failed") if retry_failed else ("queued",)
-    marks = ",".join("?" * len(statuses))
+    where, params = _pending_where(retry_failed=retry_failed)
     rows = ctx.db.execute(
-        f"select id, url from articles where status in ({marks}) and url not like 'file:%' "
-        "order by added_at, id",
-        list(statuses),
+        f"select id, url from articles where {where} order by added_at, id", params
     ).fetchall()
     return [(r[0], r[1]) for r in rows]
+
+
+def next_retry(attempts: int) -> str:
+    """When a transient failure after `attempts` fetches is tried again."""
+    wait = min(FIRST_RETRY * (2 ** max(0, attempts - 1)), LONGEST_RETRY)
+    return to_iso(datetime.now(UTC) + wait)
 
 
 def fetch_pending(
@@ -53,11 +72,30 @@ def fetch_pending(
     should_stop=lambda: False,
     workers: int | None = None,
 ) -> FetchReport:
-    """Fetch, extract and store every pending article; failures are recorded, never raised."""
-    todo = pending(ctx, retry_failed=retry_failed)
+    """Fetch, extract and store every pending article; failures are recorded, never raised.
+
+    The articles are claimed first, so a second fetch running at the same time (another
+    process, or the UI) takes the others and never fetches a page twice.
+    """
+    where, params = _pending_where(retry_failed=retry_failed)
     if ids is not None:
-        wanted = set(ids)
-        todo = [(i, u) for i, u in todo if i in wanted]
+        if not ids:
+            return FetchReport()
+        where += f" and id in ({','.join('?' * len(ids))})"
+        params = [*params, *ids]
+    owner = claims.new_owner()
+    claims.free_dead_claims(ctx.db)
+    claimed = claims.claim(ctx.db, owner, where, params)
+    try:
+        return _fetch_claimed(ctx, claimed, owner, progress, should_stop, workers)
+    finally:
+        claims.release(ctx.db, owner)
+
+
+def _fetch_claimed(ctx, claimed, owner, progress, should_stop, workers) -> FetchReport:
+    todo = [(article_id, url) for article_id, url, _source in claimed]
+    # URLs the user typed may point at their own network; harvested ones may not.
+    user_urls = {url for _id, url, source in claimed if source == "add"}
     report = FetchReport()
     if not todo:
         return report
@@ -100,6 +138,7 @@ def fetch_pending(
 
     options = FetchOptions.from_settings(ctx.settings)
     n_workers = workers if workers is not None else (0 if total < 4 else None)
+    del user_urls  # passed to the fetch policy once the client takes it
     with ExtractorPool(workers=n_workers) as pool:
         fetch_all(list(by_url), options, on_result, should_stop)
         finish_ready(block=True)
@@ -109,11 +148,14 @@ def fetch_pending(
 
 def _store_failure(store: ArticleStore, article_id: int, result, report: FetchReport) -> None:
     current = store.get(article_id, full=False)
+    attempts = (current.attempts or 0) + max(1, result.attempts)
+    permanent = getattr(result, "permanent", False)
     store.update(
         article_id,
-        status="failed",
-        error=result.error or "unknown error",
-        attempts=(current.attempts or 0) + max(1, result.attempts),
+        fetch_state="failed",
+        fetch_error=result.error or "unknown error",
+        attempts=attempts,
+        next_retry_at=None if permanent else next_retry(attempts),
         final_url=result.final_url,
         redirects=result.redirects,
     )
@@ -143,8 +185,8 @@ def _store_extracted(store: ArticleStore, article_id: int, result, future: Futur
         "published": current.published or extracted.published,
         "language": extracted.language,
         "fetched_at": utcnow(),
-        "status": current.target_status or "unread",
-        "target_status": None,
+        "fetch_state": "fetched",
+        "next_retry_at": None,
         "word_count": words,
         "text": text,
         "markdown": extracted.markdown,
@@ -152,7 +194,7 @@ def _store_extracted(store: ArticleStore, article_id: int, result, future: Futur
         "content_hash": content_hash,
         "extraction": extracted.extraction,
         "extraction_note": note,
-        "error": None,
+        "fetch_error": None,
         "attempts": (current.attempts or 0) + max(1, result.attempts),
     }
     if extracted.title and current.title and current.title == current.url:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from reader.errors import BadInput
-from reader.models import STATUSES, Article, ImportBatch, ImportProblem, utcnow
+from reader.models import FETCH_STATES, READING_STATES, Article, ImportBatch, ImportProblem, utcnow
 from reader.services.context import LibraryContext, ProgressCallback, no_progress
+from reader.services.library.archive import article_to_dict, export_records, restore_records
 from reader.services.library.capture import Capture, CaptureReport
 from reader.services.library.fetching import FetchReport, fetch_pending
 from reader.storage.articles import ArticleStore
 
-MARKS = {"read", "unread", "reading", "archived"}
 URLISH = re.compile(r"^(https?://|www\.)\S+$|^[\w.-]+\.[a-z]{2,}(/\S*)?$", re.I)
 
 
@@ -81,6 +81,8 @@ class LibraryService:
             raise BadInput(f"{path}: no such file")
         batch = read_import(path, format)
         report = self.capture.add_batch(batch, tags=list(tags), source=f"import:{batch.format}")
+        if batch.records:
+            report.restored = restore_records(self.ctx, batch.records)
         if batch.feeds:
             report.extend(self.subscribe(batch.feeds, tags=list(tags), progress=progress))
         return report
@@ -152,24 +154,31 @@ class LibraryService:
     def get(self, article_id: int) -> Article:
         return self.store.get(article_id)
 
-    def list(self, *, status: str | None = None, tag: str | None = None,
-             limit: int | None = None) -> list[Article]:
-        if status and status not in STATUSES:
-            raise BadInput(f"unknown status {status!r}; one of: {', '.join(STATUSES)}")
-        return self.store.listing(status=status, tag=tag, limit=limit)
+    def list(self, *, state: str | None = None, fetch_state: str | None = None,
+             tag: str | None = None, limit: int | None = None) -> list[Article]:
+        """Articles filtered by reading state and fetch state (None or "all" for any)."""
+        state = None if state == "all" else state
+        fetch_state = None if fetch_state == "all" else fetch_state
+        if state and state not in READING_STATES:
+            raise BadInput(
+                f"unknown reading state {state!r}; one of: {', '.join(READING_STATES)}, all"
+            )
+        if fetch_state and fetch_state not in FETCH_STATES:
+            raise BadInput(
+                f"unknown fetch state {fetch_state!r}; one of: {', '.join(FETCH_STATES)}, all"
+            )
+        return self.store.listing(state=state, fetch_state=fetch_state, tag=tag, limit=limit)
 
     def mark(self, article_id: int, state: str) -> Article:
-        if state not in MARKS:
-            raise BadInput(f"unknown state {state!r}; one of: {', '.join(sorted(MARKS))}")
+        if state not in READING_STATES:
+            raise BadInput(f"unknown state {state!r}; one of: {', '.join(READING_STATES)}")
         store = self.store
         article = store.get(article_id, full=False)
-        values: dict[str, object] = {}
+        values: dict[str, object] = {"state": state}
         if state == "read":
             values.update(read_at=article.read_at or utcnow(), progress=1.0)
         elif state == "unread":
             values.update(read_at=None, progress=0.0)
-        key = "target_status" if article.status in ("queued", "failed") else "status"
-        values[key] = state
         store.update(article_id, **values)
         return store.get(article_id)
 
@@ -179,8 +188,8 @@ class LibraryService:
         store = self.store
         article = store.get(article_id, full=False)
         values: dict[str, object] = {"progress": progress}
-        if article.status in ("unread", "reading", "read"):
-            values["status"] = "read" if progress >= 1.0 else "reading"
+        if article.state in ("unread", "reading", "read"):
+            values["state"] = "read" if progress >= 1.0 else "reading"
             if progress >= 1.0 and not article.read_at:
                 values["read_at"] = utcnow()
         store.update(article_id, **values)
@@ -223,54 +232,71 @@ class LibraryService:
 
     # -- export --------------------------------------------------------------------
     def export_rows(self) -> Iterator[dict]:
-        store = self.store
-        ids = [r[0] for r in self.ctx.db.execute("select id from articles order by id")]
-        for start in range(0, len(ids), 200):
-            chunk = ids[start:start + 200]
-            marks = ",".join("?" * len(chunk))
-            for article in store.query(f"id in ({marks})", chunk, order="id", full=True):
-                yield article_to_dict(article)
+        """Every article as its export record."""
+        for record in export_records(self.ctx):
+            if record["kind"] == "article":
+                yield {k: v for k, v in record.items() if k != "kind"}
 
     def export(self, out, *, format: str = "jsonl") -> int:
+        """Write the archive (jsonl) or the articles as Markdown; returns how many articles."""
+        if format not in ("jsonl", "markdown"):
+            raise BadInput(f"unknown export format {format!r}; use jsonl or markdown")
         count = 0
-        for row in self.export_rows():
+        records = export_records(self.ctx) if format == "jsonl" else (
+            {"kind": "article", **row} for row in self.export_rows()
+        )
+        for record in records:
             if format == "jsonl":
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            elif format == "markdown":
-                out.write(article_markdown(row))
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
             else:
-                raise BadInput(f"unknown export format {format!r}; use jsonl or markdown")
-            count += 1
+                out.write(article_markdown(record))
+            count += record["kind"] == "article"
         return count
 
 
-def article_to_dict(article: Article) -> dict:
-    data = asdict(article)
-    data["notes"] = [{"text": n["text"], "created_at": n["created_at"]} for n in data["notes"]]
-    data["highlights"] = [
-        {"text": h["text"], "note": h["note"], "created_at": h["created_at"]} for h in data["highlights"]
-    ]
-    return data
+__all__ = ["LibraryService", "AddResult", "article_to_dict", "article_markdown"]
 
 
 def article_markdown(row: dict) -> str:
-    lines = [f"# {row['title'] or row['url']}", ""]
-    meta = [f"<{row['url']}>"]
-    for key in ("author", "site", "published", "status", "read_at"):
+    """One article as Markdown: HTML in any of its strings is escaped, the title written once."""
+    title = row["title"] or row["url"]
+    lines = [f"# {_md_text(title)}", ""]
+    meta = [f"<{_md_url(row['url'])}>"]
+    for key in ("author", "site", "published", "state", "read_at"):
         if row.get(key):
-            meta.append(f"{key}: {row[key]}")
+            meta.append(f"{key}: {_md_text(row[key])}")
+    if row.get("fetch_state") == "failed" and row.get("fetch_error"):
+        meta.append(f"link failed: {_md_text(row['fetch_error'])}")
     if row["tags"]:
-        meta.append("tags: " + ", ".join(row["tags"]))
+        meta.append("tags: " + ", ".join(_md_text(t) for t in row["tags"]))
     lines += [" · ".join(meta), ""]
     for h in row["highlights"]:
-        lines.append(f"> {h['text']}")
+        lines.append(f"> {_md_text(h['text'])}")
         if h["note"]:
-            lines.append(f"\n{h['note']}")
+            lines.append(f"\n{_md_text(h['note'])}")
         lines.append("")
     for n in row["notes"]:
-        lines += [f"Note: {n['text']}", ""]
-    lines += [row.get("markdown") or row.get("text") or "", "", "---", ""]
+        lines += [f"Note: {_md_text(n['text'])}", ""]
+    lines += [_md_text(_without_title(row.get("markdown") or row.get("text") or "", title)),
+              "", "---", ""]
     return "\n".join(lines) + "\n"
+
+
+def _md_text(value: object) -> str:
+    """Text for a Markdown file that no viewer renders as HTML."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _md_url(url: str) -> str:
+    return url.replace("<", "%3C").replace(">", "%3E").replace(" ", "%20")
+
+
+def _without_title(body: str, title: str) -> str:
+    """The body without a first heading or line that only repeats the title."""
+    lines = body.lstrip("\n").split("\n", 1)
+    if lines and lines[0].lstrip("# ").strip().casefold() == title.strip().casefold():
+        return lines[1].lstrip("\n") if len(lines) > 1 else ""
+    return body
 
 
 def _looks_like_path(raw: str) -> bool:

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from reader.errors import BadInput
-from reader.models import STATUSES, to_iso
+from reader.models import READING_STATES, to_iso
 from reader.storage import chunks as store
 
 
 @dataclass
 class SearchFilters:
-    """Which articles may match: any of `statuses`, any of `tags`, saved within [since, until]."""
+    """Which articles may match: any of reading `states`, any of `tags`, saved within [since, until]."""
 
-    statuses: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     since: str | None = None
     until: str | None = None
@@ -23,12 +23,14 @@ class SearchFilters:
     def sql(self) -> tuple[str, list]:
         """A WHERE clause over `articles a` (eligibility included) and its parameters."""
         clauses, params = [store.ELIGIBLE], []
-        if self.statuses:
-            unknown = [s for s in self.statuses if s not in STATUSES]
+        if self.states:
+            unknown = [s for s in self.states if s not in READING_STATES]
             if unknown:
-                raise BadInput(f"unknown status {unknown[0]!r}; one of: {', '.join(STATUSES)}")
-            clauses.append(f"a.status IN ({','.join('?' * len(self.statuses))})")
-            params.extend(self.statuses)
+                raise BadInput(
+                    f"unknown reading state {unknown[0]!r}; one of: {', '.join(READING_STATES)}"
+                )
+            clauses.append(f"a.state IN ({','.join('?' * len(self.states))})")
+            params.extend(self.states)
         if self.tags:
             marks = ",".join("?" * len(self.tags))
             clauses.append(
@@ -45,7 +47,7 @@ class SearchFilters:
 
     @property
     def active(self) -> bool:
-        return bool(self.statuses or self.tags or self.since or self.until)
+        return bool(self.states or self.tags or self.since or self.until)
 
 
 _RELATIVE = re.compile(r"^(\d+)\s*([dwmy])$")

@@ -28,7 +28,7 @@ class SearchHit:
     article_id: int
     title: str | None
     url: str
-    status: str
+    state: str
     site: str | None
     added_at: str | None
     score: float

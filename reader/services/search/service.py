@@ -322,7 +322,7 @@ class SearchService:
         semantic_info = {aid: (r, s, c) for r, (aid, s, c) in enumerate(semantic, start=1)}
         ids = [aid for aid, _ in ranked]
         rows = db.execute(
-            f"""SELECT id, title, url, status, site, added_at, text FROM articles
+            f"""SELECT id, title, url, state, site, added_at, text FROM articles
                 WHERE id IN ({",".join("?" * len(ids))})""",
             ids,
         ).fetchall()

@@ -84,7 +84,10 @@ class LibraryScreen(ScreenBasics, Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="list")
     def load_articles(self, status: str) -> None:
-        articles = self.services.library.list(status=None if status == "all" else status)
+        fetch = status in ("queued", "failed")  # tabs for the fetch state beside the reading ones
+        articles = self.services.library.list(
+            state=None if fetch else status, fetch_state=status if fetch else None
+        )
         self.post_message(ArticlesLoaded(status, articles))
 
     def on_articles_loaded(self, message: ArticlesLoaded) -> None:

@@ -78,7 +78,7 @@ class ArticleScreen(ScreenBasics, Screen[None]):
         else:
             text_view.update(article.text or empty_body(article))
         body.loading = False
-        if article.status == "reading" and article.progress:
+        if article.state == "reading" and article.progress:
             # Pick up where the reader stopped, once the text has been laid out.
             self.call_after_refresh(self.restore_position, article.progress)
 
