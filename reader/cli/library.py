@@ -171,7 +171,10 @@ def show(state: State, article_id: int, as_json: bool) -> None:
     safe = terminal_safe
     click.echo(click.style(safe(article.title or article.url, single_line=True), bold=True))
     meta = [safe(x, single_line=True) for x in (article.author, article.site, article.published) if x]
-    click.echo(" · ".join([*meta, safe(article.url, single_line=True)]))
+    if article.title:
+        meta.append(safe(article.url, single_line=True))
+    if meta:
+        click.echo(" · ".join(meta))
     fetched = {"queued": "not fetched yet", "failed": "link failed", "fetched": "fetched",
                "provided": "text provided"}[article.fetch_state]
     click.echo(f"state: {article.state}  ({fetched})  words: {article.word_count}  "
@@ -183,7 +186,9 @@ def show(state: State, article_id: int, as_json: bool) -> None:
             f"{safe(t['title'], single_line=True)} ({t['strength']:.2f})" for t in themes))
     if article.fetch_error:
         tries = "1 attempt" if article.attempts == 1 else f"{article.attempts} attempts"
-        retry = f"; tried again after {article.next_retry_at}" if article.next_retry_at else ""
+        retry = ""
+        if article.next_retry_at:
+            retry = f"; `reader fetch` tries again after {article.next_retry_at.replace('T', ' ')}"
         click.echo(f"fetch error: {safe(article.fetch_error, single_line=True)} ({tries}{retry})")
     if article.extraction_note:
         click.echo(f"extraction: {safe(article.extraction_note, single_line=True)}")
