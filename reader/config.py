@@ -42,6 +42,9 @@ class Settings:
     max_redirects: int = 10
     retries: int = 3
     user_agent: str = "reader/0.1 (+https://github.com/reader; personal reading library)"
+    # Let links from files and feeds (not only URLs you type) reach private, loopback and
+    # link-local addresses: for people who read from their own network.
+    allow_private_addresses: bool = False
     # Digest.
     sign_off: str = "Until next week,"
     author_name: str = ""
@@ -71,6 +74,10 @@ class Settings:
         extra = {k: v for k, v in raw.items() if k not in known}
         settings = cls(**{k: v for k, v in raw.items() if k in known and k != "extra"})
         settings.extra = extra
+        if not isinstance(settings.allow_private_addresses, bool):
+            from reader.errors import BadInput
+
+            raise BadInput(f"{path}: allow_private_addresses must be true or false")
         return settings
 
     def set(self, key: str, raw: str) -> object:

@@ -182,7 +182,10 @@ def test_fetch_then_extract_end_to_end(http_server: TestServer) -> None:
             else:
                 failures[result.url] = result.error or ""
 
-        options = FetchOptions(retries=0, connect_timeout=2, read_timeout=2)
+        # The test server is on 127.0.0.1: private addresses allowed on purpose.
+        options = FetchOptions(
+            retries=0, connect_timeout=2, read_timeout=2, allow_private_addresses=True
+        )
         fetch_all([http_server.url(p) for p in paths], options, on_result)
     got = {url.rsplit("/", 1)[1]: f.result() for url, f in futures.items()}
     assert failures == {http_server.url("/missing"): "HTTP 404 Not Found"}

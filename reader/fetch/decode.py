@@ -4,6 +4,9 @@ Order of trust for the charset: a byte-order mark, then bytes that are valid UTF
 (a page whose declared single-byte charset is wrong is almost always UTF-8 in truth,
 and text in another charset almost never validates as UTF-8), then the charset the
 header declares, then the one in <meta>, then a statistical guess, then cp1252.
+A few invalid bytes never move a page off its charset: UTF-8 with more valid letters
+than bad bytes stays UTF-8, a declared charset failing on at most 1 in 100 of its
+non-ASCII bytes stays that charset, and only the bad bytes become U+FFFD.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ _HTML_START = re.compile(
 _XML_START = re.compile(rb"^\s*<(?:\?xml|rss|feed|rdf:RDF)\b", re.IGNORECASE)
 _FEED_ROOT = re.compile(rb"<(rss|feed|rdf:RDF)\b", re.IGNORECASE)
 _SEVEN_BIT = ("iso2022", "utf-7", "hz")
+_ASCII_BYTES = bytes(range(128))
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 FEED_TYPES = frozenset(
     {
@@ -109,16 +113,42 @@ def decode_body(body: bytes, declared: str | None = None) -> tuple[str, str]:
         pass
     else:
         return text, "utf-8"
+    if _mostly_utf8(body):
+        # A few stray bytes in a UTF-8 page: replace those, keep every other letter.
+        return body.decode("utf-8", errors="replace"), "utf-8"
     for label in labels:
         name = codec_name(label)
         if name is None or name == "utf-8":
-            continue  # bytes that are not UTF-8 cannot be decoded as UTF-8
+            continue  # bytes that are not mostly UTF-8 are not UTF-8
         try:
             return body.decode(name), name
-        except (UnicodeDecodeError, LookupError):
+        except UnicodeDecodeError:
+            if _few_errors(body, name):
+                return body.decode(name, errors="replace"), name
+        except LookupError:
             continue
     name = _guess(body)
     return body.decode(name, errors="replace"), name
+
+
+def _error_count(body: bytes, name: str) -> tuple[int, str]:
+    """How many undecodable sequences body holds in codec `name`, and the text without them."""
+    kept = body.decode(name, errors="ignore")
+    return len(body.decode(name, errors="replace")) - len(kept), kept
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    """UTF-8 with a few invalid bytes: at least as many valid non-ASCII letters as errors."""
+    errors, kept = _error_count(body, "utf-8")
+    letters = len(kept) - len(kept.encode("ascii", errors="ignore"))
+    return letters > 0 and letters >= errors
+
+
+def _few_errors(body: bytes, name: str) -> bool:
+    """A declared charset that fails on a handful of bytes (at most 1 in 100 non-ASCII)."""
+    errors, _kept = _error_count(body, name)
+    high = len(body.translate(None, _ASCII_BYTES))
+    return errors <= max(1, high // 100)
 
 
 def _guess(body: bytes) -> str:

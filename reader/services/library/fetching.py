@@ -138,9 +138,8 @@ def _fetch_claimed(ctx, claimed, owner, progress, should_stop, workers) -> Fetch
 
     options = FetchOptions.from_settings(ctx.settings)
     n_workers = workers if workers is not None else (0 if total < 4 else None)
-    del user_urls  # passed to the fetch policy once the client takes it
     with ExtractorPool(workers=n_workers) as pool:
-        fetch_all(list(by_url), options, on_result, should_stop)
+        fetch_all(list(by_url), options, on_result, should_stop, user_urls=user_urls)
         finish_ready(block=True)
     report.seconds = time.perf_counter() - started
     return report
