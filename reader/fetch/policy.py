@@ -96,7 +96,7 @@ def non_public_reason(ip: IPAddress) -> str | None:
         embedded = _embedded_ipv4(ip)
         if embedded is not None:
             reason = non_public_reason(embedded)
-            return f"{reason} (as {ip})" if reason else None
+            return f"{reason} (it carries {embedded})" if reason else None
     checks = (
         ("is_unspecified", "an unspecified address"),
         ("is_loopback", "a loopback address"),
