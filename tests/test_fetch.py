@@ -354,3 +354,29 @@ def test_sniff_type() -> None:
     assert sniff_type(b'<?xml version="1.0"?><feed xmlns="x">') == "application/atom+xml"
     assert sniff_type(b"%PDF-1.4") is None
     assert sniff_type(b"just words") is None
+
+
+@pytest.mark.parametrize("declared", ["utf-8", None])
+def test_a_few_invalid_bytes_keep_utf8(declared: str | None) -> None:
+    body = (
+        "<p>Un café crème — déjà vu, naïve “quotes”.</p>".encode() * 20
+        + b"\xff stray \xc3"
+        + "<p>Fin — à bientôt.</p>".encode()
+    )
+    text, used = decode_body(body, declared)
+    assert used == "utf-8"
+    assert text.count("\ufffd") == 2
+    assert "déjà vu, naïve “quotes”" in text and "Fin — à bientôt." in text
+
+
+def test_a_few_invalid_bytes_keep_a_declared_charset() -> None:
+    body = ("Зимняя рыбалка на озере. " * 40).encode("cp1251") + b"\x98"
+    text, used = decode_body(body, "windows-1251")
+    assert used == "cp1251"
+    assert text.count("\ufffd") == 1 and "Зимняя рыбалка на озере." in text
+
+
+def test_a_page_wholly_in_another_charset_is_still_redecoded() -> None:
+    body = ('<meta charset="iso-8859-1"><p>' + "Le café du coin, à côté de l'église. " * 10)
+    text, used = decode_body(body.encode("cp1252"), "utf-8")
+    assert used == "cp1252" and "\ufffd" not in text and "à côté de l'église" in text
