@@ -3,6 +3,7 @@ header size, content types, and PDFs as raw bytes when asked. A real server on 1
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import resource
 import threading
@@ -65,10 +66,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
 
     def _trickle(self) -> None:
         """A byte every 50 ms, for ever (until the client gives up): no read ever times out."""

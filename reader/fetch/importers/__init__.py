@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 from reader.errors import BadInput, ImportFormatError
+from reader.fetch.importers.capped import check_readable, open_zip
 from reader.models import ImportBatch
 
 # format name -> (module, function)
@@ -44,6 +45,7 @@ def read_import(path: Path, format: str | None = None) -> ImportBatch:
     path = Path(path)
     if not path.exists():
         raise BadInput(f"{path}: no such file or folder")
+    check_readable(path)  # before anything opens it: a FIFO would block, a device never end
     name = _format_name(format, path) if format else detect_format(path)
     if path.is_dir() and name != "omnivore":
         raise ImportFormatError(f"{path}: a folder (only an Omnivore export can be a folder)")
@@ -60,6 +62,7 @@ def read_import(path: Path, format: str | None = None) -> ImportBatch:
 def detect_format(path: Path) -> str:
     """The format of an export from its name and first bytes. Raises ImportFormatError."""
     path = Path(path)
+    check_readable(path)
     if path.is_dir():
         from reader.fetch.importers.omnivore import is_omnivore
 
@@ -120,7 +123,7 @@ def _format_name(format: str, path: Path) -> str:
 
 
 def _zip_format(path: Path) -> str:
-    with zipfile.ZipFile(path) as archive:
+    with open_zip(path) as archive:
         names = archive.namelist()
         if any(re.search(r"(^|/)metadata_[^/]*\.json$", n) for n in names):
             return "omnivore"

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from reader.errors import ImportFormatError
+from reader.fetch.importers.capped import read_capped
 from reader.fetch.importers.common import ItemCollector, decode_text
 from reader.fetch.links import find_links
 from reader.models import ImportBatch, ImportedItem
@@ -22,7 +23,7 @@ _FRONT_MATTER_URL = re.compile(
 def read_document(path: Path) -> ImportBatch:
     """The document's outbound links as items; the links it skipped, with why, in `skipped`."""
     collector = ItemCollector("document")
-    raw = path.read_bytes()
+    raw = read_capped(path)
     if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ImportFormatError(f"{path.name}: a binary file, not a document with links")
     if path.suffix.lower() == ".eml" or _looks_like_mail(raw):

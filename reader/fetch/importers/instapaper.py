@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from reader.fetch.importers.capped import read_capped
 from reader.fetch.importers.common import ItemCollector, csv_rows, decode_text, split_tags, unique
 from reader.models import Highlight, ImportBatch, ImportedItem
 
@@ -16,7 +17,7 @@ def read_instapaper_csv(path: Path) -> ImportBatch:
     """Folder Unread/Archive sets the state, Starred and custom folders become tags,
     Selection (the text selected when saving) becomes a highlight."""
     collector = ItemCollector("instapaper-csv")
-    text = decode_text(path.read_bytes(), collector.problems)
+    text = decode_text(read_capped(path), collector.problems)
     rows = csv_rows(text, collector, kind="Instapaper CSV", required={"url", "title", "folder"})
     for where, row in rows:
         url = collector.url(row.get("url"), where)

@@ -13,7 +13,8 @@ import json
 from pathlib import Path
 
 from reader.errors import ImportFormatError
-from reader.fetch.importers.common import ItemCollector, decode_text, parse_date, unique
+from reader.fetch.importers.capped import stream_lines
+from reader.fetch.importers.common import ItemCollector, parse_date, unique
 from reader.models import FETCH_STATES, READING_STATES, Highlight, ImportBatch, ImportedItem, Note
 
 _TEXT_FIELDS = ("title", "author", "site", "language", "text", "markdown")
@@ -28,9 +29,9 @@ def read_jsonl(path: Path) -> ImportBatch:
     """Standard fields onto ImportedItem, everything else (id, canonical_url, status, ...) into
     `extra`, untouched. `status` is also set on the item when it is a known state."""
     collector = ItemCollector("jsonl")
-    text = decode_text(path.read_bytes(), collector.problems)
     objects = 0
-    for number, line in enumerate(text.split("\n"), start=1):
+    # Read a line at a time: an export with every article's text can be large.
+    for number, line in stream_lines(path, collector.problems):
         if not line.strip():
             continue
         where = f"line {number}"

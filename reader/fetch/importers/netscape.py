@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from reader.errors import ImportFormatError
+from reader.fetch.importers.capped import read_capped
 from reader.fetch.importers.common import ItemCollector, decode_text, split_tags, unique
 from reader.models import ImportBatch, ImportedItem, Note
 
@@ -86,7 +87,7 @@ class _BookmarkParser(HTMLParser):
 def read_netscape(path: Path) -> ImportBatch:
     """Bookmarks with their folders and TAGS as tags, ADD_DATE, TOREAD and descriptions."""
     collector = ItemCollector("netscape")
-    text = decode_text(path.read_bytes(), collector.problems)
+    text = decode_text(read_capped(path), collector.problems)
     parser = _BookmarkParser()
     parser.feed(text)
     parser.close()

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from reader.errors import ImportFormatError
+from reader.fetch.importers.capped import open_zip, read_capped, read_member
 from reader.fetch.importers.common import ItemCollector, decode_text, html_to_text, unique
 from reader.models import Highlight, ImportBatch, ImportedItem, ImportProblem, Note
 
@@ -27,7 +28,7 @@ class _Files:
             )
             self._zip = None
         else:
-            self._zip = zipfile.ZipFile(path)
+            self._zip = open_zip(path)
             self.names = sorted(n for n in self._zip.namelist() if not n.endswith("/"))
         self._known = set(self.names)
 
@@ -35,8 +36,8 @@ class _Files:
         if name not in self._known:
             return None
         if self._zip is not None:
-            return self._zip.read(name)
-        return (self.path / name).read_bytes()
+            return read_member(self._zip, name)
+        return read_capped(self.path / name)
 
     def close(self) -> None:
         if self._zip is not None:

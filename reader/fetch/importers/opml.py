@@ -6,6 +6,7 @@ from pathlib import Path
 
 from reader.errors import BadInput, ImportFormatError
 from reader.fetch.feeds import parse_xml
+from reader.fetch.importers.capped import read_capped
 from reader.fetch.importers.common import ItemCollector
 from reader.fetch.urls import canonicalize, normalize_url
 from reader.models import ImportBatch, ImportedItem, ImportProblem
@@ -14,7 +15,7 @@ from reader.models import ImportBatch, ImportedItem, ImportProblem
 def read_opml(path: Path) -> ImportBatch:
     """Feeds go to `batch.feeds` as {url, title, site_url}; `type="link"` outlines become items."""
     collector = ItemCollector("opml")
-    root = parse_xml(path.read_bytes(), what=path.name)
+    root = parse_xml(read_capped(path), what=path.name)
     if _local(root.tag) != "opml":
         raise ImportFormatError(f"{path.name}: not an OPML file (its root is <{_local(root.tag)}>)")
     seen: dict[str, str] = {}

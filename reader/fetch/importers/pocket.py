@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 from reader.errors import ImportFormatError
+from reader.fetch.importers.capped import open_zip, read_capped, read_member
 from reader.fetch.importers.common import (
     ItemCollector,
     csv_rows,
@@ -27,19 +28,19 @@ def read_pocket_csv(path: Path) -> ImportBatch:
     """
     collector = ItemCollector("pocket-csv")
     if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
+        with open_zip(path) as archive:
             names = sorted(n for n in archive.namelist() if not n.endswith("/"))
             parts = [n for n in names if n.lower().endswith(".csv")]
             if not parts:
                 raise ImportFormatError(f"{path.name}: a zip without any Pocket CSV file in it")
             for name in parts:
-                text = decode_text(archive.read(name), collector.problems, f"{name} ")
+                text = decode_text(read_member(archive, name), collector.problems, f"{name} ")
                 _read_csv_text(text, collector, prefix=f"{name} ")
             for name in names:
                 if name.lower().endswith(".json") and "annotation" in name.lower():
-                    _read_annotations(archive.read(name), name, collector)
+                    _read_annotations(read_member(archive, name), name, collector)
     else:
-        _read_csv_text(decode_text(path.read_bytes(), collector.problems), collector, prefix="")
+        _read_csv_text(decode_text(read_capped(path), collector.problems), collector, prefix="")
     return collector.batch
 
 
@@ -98,7 +99,7 @@ def read_pocket_html(path: Path) -> ImportBatch:
     import lxml.html
 
     collector = ItemCollector("pocket-html")
-    text = decode_text(path.read_bytes(), collector.problems)
+    text = decode_text(read_capped(path), collector.problems)
     if not text.strip():
         raise ImportFormatError(f"{path.name}: the file is empty")
     root = lxml.html.document_fromstring(strip_xml_declaration(text))
