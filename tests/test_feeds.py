@@ -33,8 +33,8 @@ def test_rss2() -> None:
     assert (second.author, second.published) == ("Jon Ferreira", "2024-04-09T08:00:00Z")
     assert third.published is None
     assert [(p.where, p.message) for p in problems] == [
-        ("line 22", "published: unreadable date 'a day in April'; left empty"),
-        ("line 32", "an item without a link; left out"),
+        ("item 3", "published: unreadable date 'a day in April'; left empty"),
+        ("item 5", "an item without a link; left out"),
     ]
 
 
@@ -136,3 +136,22 @@ def test_an_empty_feed_has_no_items() -> None:
     )
     assert info == {"url": "https://q.example/", "title": "Quiet", "site_url": None}
     assert items == []
+
+
+def test_rss_091_with_its_dates_and_sanitised_titles() -> None:
+    feed = (
+        '<?xml version="1.0"?><rss version="0.91"><channel><title>Old <b>school</b></title>'
+        "<link>https://old.example/</link><language>en-us</language>"
+        "<item><title>&lt;script&gt;alert(1)&lt;/script&gt;Still here</title>"
+        "<link>https://old.example/1</link><pubDate>Sun, 19 May 2002 15:21:36 GMT</pubDate></item>"
+        "<item><title>Two</title><link>/2</link><pubDate>2002-05-20T10:00:00-05:00</pubDate>"
+        "</item></channel></rss>"
+    )
+    info, items = parse_feed(feed, "https://old.example/rss.xml")
+    assert info["title"] == "Old school"
+    assert [(i.url, i.published, i.language) for i in items] == [
+        ("https://old.example/1", "2002-05-19T15:21:36Z", "en-us"),
+        ("https://old.example/2", "2002-05-20T15:00:00Z", "en-us"),
+    ]
+    assert items[0].title is not None and "<" not in items[0].title
+    assert items[0].title.endswith("Still here")

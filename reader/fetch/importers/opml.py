@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from reader.errors import BadInput, ImportFormatError
-from reader.fetch.feeds import parse_xml
 from reader.fetch.importers.capped import read_capped
 from reader.fetch.importers.common import ItemCollector
+from reader.fetch.safexml import parse_xml
 from reader.fetch.urls import canonicalize, normalize_url
 from reader.models import ImportBatch, ImportedItem, ImportProblem
 
