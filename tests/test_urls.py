@@ -203,3 +203,22 @@ def test_site_of_ignores_www_and_case() -> None:
     assert site_of("https://WWW.Example.com/a") == "example.com"
     assert site_of("https://blog.example.com/a") == "blog.example.com"
     assert site_of("not a url") == ""
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://blog.example/tag/gardening",
+        "https://blog.example/category/essays/",
+        "https://blog.example/page/3",
+        "https://blog.example/podcast/episode-4.mp3",
+        "https://blog.example/favicon.ico",
+    ],
+)
+def test_lists_and_media_are_not_articles(url: str) -> None:
+    assert not is_probably_article_url(url)
+
+
+def test_filtering_never_drops_a_paper_or_a_dated_post() -> None:
+    assert is_probably_article_url("https://arxiv.example/pdf/2401.00001.pdf")
+    assert is_probably_article_url("https://blog.example/2024/05/tags-considered-harmful")

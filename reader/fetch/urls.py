@@ -15,6 +15,11 @@ used to deduplicate articles. Choices, and why:
   depends on the site (`ref`, `si`, `source`, ...) only on the sites where they are trackers.
 - The remaining query parameters are sorted by name, keeping the order of repeated names.
 - `file:` URLs (local documents added by path) have an identity too, though they are never fetched.
+
+Filtering (`why_not_article`) is courlan's. Canonicalisation stays here, because courlan's
+`normalize_url` merges distinct articles: it drops valueless parameters (`?c`), every unknown
+parameter in strict mode, `ref` even on code forges (`?ref=v1.2` names a branch on GitHub)
+and `#!/...` routes, and it leaves escapes and dot segments as they are (`/%7euser/./a`).
 """
 
 from __future__ import annotations
@@ -123,19 +128,30 @@ def site_of(url: str) -> str:
 
 
 def why_not_article(url: str) -> str | None:
-    """Why a (normalized) URL is unlikely to be an article, or None when it may well be one."""
+    """Why a (normalized) URL is unlikely to be an article, or None when it may well be one.
+
+    courlan's filters judge file types, login pages and navigation (tags, categories, page N
+    of a list); a few rules of ours add what it leaves to crawlers (sharing and subscription
+    links, a site's about/contact pages, media files), and keep PDFs, which are papers.
+    """
+    from courlan import is_navigation_page, is_not_crawlable
+    from courlan.filters import extension_filter
+
     parts = urlsplit(url)
     segments = [unquote(s).lower() for s in parts.path.split("/") if s]
     if not segments and not parts.query:
         return "a site's home page, not an article"
     last = segments[-1] if segments else ""
     extension = last.rsplit(".", 1)[-1] if "." in last else ""
-    if extension in _ASSET_EXTENSIONS:
+    asset = extension in _MORE_ASSETS or not extension_filter(url.lower())
+    if extension and extension not in _DOCUMENT_EXTENSIONS and asset:
         return f"a .{extension} file, not an article"
-    if segments and segments[0] in _NON_ARTICLE_SECTIONS:
+    if segments and (segments[0] in _NON_ARTICLE_SECTIONS or is_not_crawlable(url)):
         return f"a /{segments[0]} page, not an article"
     if len(segments) == 1 and last in _NAV_PAGES:
         return f"the site's /{last} page, not an article"
+    if is_navigation_page(url):
+        return "a list of articles (tags, categories or a page of them), not an article"
     return None
 
 
@@ -147,13 +163,15 @@ def is_probably_article_url(url: str) -> bool:
         return False
 
 
-_ASSET_EXTENSIONS = frozenset(
-    "png jpg jpeg gif webp svg ico bmp tif tiff avif css js mjs json woff woff2 ttf otf eot "
-    "mp3 m4a ogg wav flac mp4 m4v webm mov avi zip gz tgz bz2 xz 7z rar dmg exe msi apk "
-    "deb rpm iso ics vcf".split()
+# Documents reader reads although crawlers skip them.
+_DOCUMENT_EXTENSIONS = frozenset({"pdf"})
+# Files courlan's extension filter lets through that are never articles.
+_MORE_ASSETS = frozenset(
+    "webp bmp avif mjs woff2 otf mp3 m4a mp4 wav flac m4v tgz bz2 xz 7z rar dmg exe msi apk "
+    "deb rpm ics vcf".split()
 )
 _NON_ARTICLE_SECTIONS = frozenset(
-    "login signin sign-in signup sign-up register account accounts cart checkout subscribe "
+    "signin sign-in signup sign-up register account accounts cart checkout subscribe "
     "unsubscribe preferences settings search share intent sharer".split()
 )
 _NAV_PAGES = frozenset(
