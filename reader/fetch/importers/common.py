@@ -225,9 +225,11 @@ def csv_rows(
     only its URL. A stray quote that swallowed the lines after it is undone by reading those
     lines one by one, so one broken row never takes the rest of the file with it.
     """
-    lines = [line + "\n" for line in text.split("\n")]
-    header_reader = csv.reader(lines[:1])
-    header = next(header_reader, [])
+    lines = [line + "\n" for line in _line_breaks(text).split("\n")]
+    try:
+        header = next(csv.reader(lines[:1]), [])
+    except csv.Error as exc:
+        raise ImportFormatError(f"not a {kind} file: its header is not CSV ({exc})") from None
     names = [name.strip().lower() for name in header]
     missing = required - set(names)
     if missing:
@@ -258,10 +260,27 @@ def csv_rows(
 
 def _line_fields(line: str, number: int, collector: ItemCollector) -> list[str]:
     """One physical line as CSV fields; a line with an unbalanced quote is read without quoting."""
-    if line.count('"') % 2 == 0:
-        return next(csv.reader([line]), [])
-    collector.problem(f"line {number}", "an unbalanced quote; read with quotes as plain characters")
-    return next(csv.reader([line], quoting=csv.QUOTE_NONE), [])
+    try:
+        if line.count('"') % 2 == 0:
+            return next(csv.reader([line]), [])
+        collector.problem(
+            f"line {number}", "an unbalanced quote; read with quotes as plain characters"
+        )
+        return next(csv.reader([line], quoting=csv.QUOTE_NONE), [])
+    except csv.Error as exc:
+        collector.problem(f"line {number}", f"malformed CSV row: {exc}")
+        return []
+
+
+def _line_breaks(text: str) -> str:
+    """Lines end in \\n: \\r\\n and old Mac \\r endings become \\n, a stray \\r a space.
+
+    The csv module refuses a bare carriage return outside quotes, which would cost the row.
+    """
+    text = text.replace("\r\n", "\n")
+    if "\n" not in text.rstrip("\r"):
+        return text.replace("\r", "\n")
+    return text.replace("\r", " ")
 
 
 def _one_row(
