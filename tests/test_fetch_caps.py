@@ -60,6 +60,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/trickle":
             self._trickle()
             return
+        if self.path.startswith("/slowish"):
+            time.sleep(0.4)
+            self.path = "/gzip"
         headers, body = ROUTES[self.path]
         self.send_response(200)
         for key, value in headers.items():
@@ -185,3 +188,12 @@ def test_capped_decoder_refuses_corrupt_data_and_unknown_codings() -> None:
     raw_deflate = zlib.compressobj(wbits=-15)
     data = raw_deflate.compress(PAGE) + raw_deflate.flush()
     assert CappedDecoder("deflate", cap=len(PAGE)).feed(data) == PAGE
+
+
+def test_time_queued_behind_other_pages_is_not_counted(server: str) -> None:
+    urls = [f"{server}/slowish?{i}" for i in range(4)]
+    results: list[FetchResult] = []
+    options = FetchOptions(retries=0, read_timeout=2.0, deadline=1.0, concurrency=1)
+    fetch_all(urls, options, results.append, user_urls=urls)
+    # One at a time, 0.4 s each: the last starts after 1.2 s, past the 1 s deadline.
+    assert [r.error for r in results] == [None] * 4

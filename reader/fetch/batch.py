@@ -1,6 +1,7 @@
 """One run of fetch_all inside its event loop: clients, limits, redirects, retries, reading.
 
-Each page walks its redirect chain by hand under one deadline. Each hop goes through the
+Each page walks its redirect chain by hand under one deadline, which starts when its first
+request gets a connection slot (time queued behind other pages does not count). Each hop goes through the
 strict client (public addresses only) unless the page is one the user typed and the hop
 stays on the host they typed, which goes through the lenient client. Failures are sorted
 into permanent ones (reported at once) and transient ones (retried with backoff).
@@ -70,6 +71,18 @@ class _Hop:
     charset: str | None = None
     body: bytes = b""
     error: str | None = None
+
+
+class _Page:
+    """One page's clock: its deadline is set when its first request starts."""
+
+    def __init__(self) -> None:
+        self.deadline: float | None = None
+
+    def ends(self, loop: asyncio.AbstractEventLoop, seconds: float) -> float:
+        if self.deadline is None:
+            self.deadline = loop.time() + seconds
+        return self.deadline
 
 
 class _HostGate:
@@ -164,14 +177,10 @@ class Batch:
         if problem is not None:
             result.error, result.permanent = problem, True
             return result
-        deadline = asyncio.get_running_loop().time() + self.options.deadline
         try:
-            async with asyncio.timeout_at(deadline):
-                await self._follow(result, deadline)
+            await self._follow(result, _Page())
         except _Failed as exc:
             result.error, result.permanent = str(exc), exc.permanent
-        except TimeoutError:
-            result.error = f"timed out: no whole page within {self.options.deadline:g} s"
         return result
 
     def _client_for(self, result: FetchResult, url: str) -> httpx.AsyncClient:
@@ -182,12 +191,12 @@ class Batch:
         assert client is not None
         return client
 
-    async def _follow(self, result: FetchResult, deadline: float) -> None:
+    async def _follow(self, result: FetchResult, page: _Page) -> None:
         """Walk the redirect chain, then judge the final response."""
         current = result.url
         visits = Counter({current: 1})
         while True:
-            hop = await self._with_retries(current, result, deadline)
+            hop = await self._with_retries(current, result, page)
             if hop.location is None:
                 break
             result.redirects.append(current)
@@ -243,7 +252,7 @@ class Batch:
             return accepted | {PDF_TYPE}
         return accepted
 
-    async def _with_retries(self, url: str, result: FetchResult, deadline: float) -> _Hop:
+    async def _with_retries(self, url: str, result: FetchResult, page: _Page) -> _Hop:
         """One hop, retried on transient failures; raises _Failed when it cannot be had."""
         o = self.options
         attempts = max(0, o.retries) + 1
@@ -252,7 +261,7 @@ class Batch:
             result.attempts += 1
             wait = min(o.backoff * 2 ** (attempt - 1), o.max_wait)
             try:
-                hop = await self._attempt(url, result)
+                hop = await self._attempt(url, result, page)
             except _Transient as exc:
                 failure = str(exc)
             else:
@@ -266,16 +275,16 @@ class Batch:
                         raise _Failed(message, permanent=False)
                     wait = hop.retry_after
                     self._gate(url).not_before = time.monotonic() + wait
-            if attempt == attempts or loop.time() + wait >= deadline:
+            if attempt == attempts or loop.time() + wait >= page.ends(loop, o.deadline):
                 break
             await asyncio.sleep(wait)
         # The count of attempts is in result.attempts; the message stays one clean line.
         raise _Failed(failure, permanent=False)
 
-    async def _attempt(self, url: str, result: FetchResult) -> _Hop:
+    async def _attempt(self, url: str, result: FetchResult, page: _Page) -> _Hop:
         """One request, with every failure sorted into _Failed (permanent) or _Transient."""
         try:
-            return await self._request(url, result)
+            return await self._request(url, result, page)
         except (Refused, NameNotFound) as exc:
             raise _Failed(str(exc), permanent=True) from exc
         except TooLarge as exc:
@@ -304,14 +313,19 @@ class Batch:
             gate = self.gates[key] = _HostGate(self.options.per_host)
         return gate
 
-    async def _request(self, url: str, result: FetchResult) -> _Hop:
-        """One GET under the host and batch limits."""
+    async def _request(self, url: str, result: FetchResult, page: _Page) -> _Hop:
+        """One GET under the host and batch limits, and the page's deadline."""
         client = self._client_for(result, url)
         async with self._gate(url), self.slots:
+            loop = asyncio.get_running_loop()
             started = time.monotonic()
             try:
-                async with client.stream("GET", url) as response:
-                    return await self._read(response, url)
+                async with asyncio.timeout_at(page.ends(loop, self.options.deadline)):
+                    async with client.stream("GET", url) as response:
+                        return await self._read(response, url)
+            except TimeoutError as exc:  # the page's deadline, not one read's timeout
+                message = f"timed out: no whole page within {self.options.deadline:g} s"
+                raise _Failed(message, permanent=False) from exc
             finally:
                 result.elapsed += time.monotonic() - started
 
