@@ -31,6 +31,7 @@ from reader.fetch.decode import (
     unsupported,
 )
 from reader.fetch.decompress import ACCEPT_ENCODING, CappedDecoder, TooLarge, UnsupportedEncoding
+from reader.fetch.gates import HostGate, PageClock
 from reader.fetch.options import FetchOptions, FetchResult, parse_retry_after, url_problem
 from reader.fetch.policy import NameNotFound, PolicyBackend, Refused, Resolver, policy_transport
 
@@ -73,39 +74,6 @@ class _Hop:
     error: str | None = None
 
 
-class _Page:
-    """One page's clock: its deadline is set when its first request starts."""
-
-    def __init__(self) -> None:
-        self.deadline: float | None = None
-
-    def ends(self, loop: asyncio.AbstractEventLoop, seconds: float) -> float:
-        if self.deadline is None:
-            self.deadline = loop.time() + seconds
-        return self.deadline
-
-
-class _HostGate:
-    """At most `per_host` requests at once to one host, and no request before `not_before`."""
-
-    def __init__(self, per_host: int) -> None:
-        self.slots = asyncio.Semaphore(max(1, per_host))
-        self.not_before = 0.0
-
-    async def __aenter__(self) -> None:
-        await self.slots.acquire()
-        delay = self.not_before - time.monotonic()
-        if delay > 0:
-            try:
-                await asyncio.sleep(delay)
-            except BaseException:  # cancelled while waiting: give the slot back
-                self.slots.release()
-                raise
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.slots.release()
-
-
 class Batch:
     """One run of fetch_all: the clients, the limits and the per-host gates."""
 
@@ -122,7 +90,7 @@ class Batch:
         self.user_urls = user_urls
         self.resolver = resolver
         self.connector = connector
-        self.gates: dict[str, _HostGate] = {}
+        self.gates: dict[str, HostGate] = {}
         self.slots = asyncio.Semaphore(max(1, options.concurrency))
         self.strict: httpx.AsyncClient | None = None
         self.lenient: httpx.AsyncClient | None = None
@@ -178,7 +146,7 @@ class Batch:
             result.error, result.permanent = problem, True
             return result
         try:
-            await self._follow(result, _Page())
+            await self._follow(result, PageClock())
         except _Failed as exc:
             result.error, result.permanent = str(exc), exc.permanent
         return result
@@ -191,7 +159,7 @@ class Batch:
         assert client is not None
         return client
 
-    async def _follow(self, result: FetchResult, page: _Page) -> None:
+    async def _follow(self, result: FetchResult, page: PageClock) -> None:
         """Walk the redirect chain, then judge the final response."""
         current = result.url
         visits = Counter({current: 1})
@@ -252,7 +220,7 @@ class Batch:
             return accepted | {PDF_TYPE}
         return accepted
 
-    async def _with_retries(self, url: str, result: FetchResult, page: _Page) -> _Hop:
+    async def _with_retries(self, url: str, result: FetchResult, page: PageClock) -> _Hop:
         """One hop, retried on transient failures; raises _Failed when it cannot be had."""
         o = self.options
         attempts = max(0, o.retries) + 1
@@ -281,7 +249,7 @@ class Batch:
         # The count of attempts is in result.attempts; the message stays one clean line.
         raise _Failed(failure, permanent=False)
 
-    async def _attempt(self, url: str, result: FetchResult, page: _Page) -> _Hop:
+    async def _attempt(self, url: str, result: FetchResult, page: PageClock) -> _Hop:
         """One request, with every failure sorted into _Failed (permanent) or _Transient."""
         try:
             return await self._request(url, result, page)
@@ -306,14 +274,14 @@ class Batch:
         except (httpx.InvalidURL, UnicodeError) as exc:  # a host that cannot be encoded
             raise _Failed(f"invalid URL: {_describe(exc)}", permanent=True) from exc
 
-    def _gate(self, url: str) -> _HostGate:
+    def _gate(self, url: str) -> HostGate:
         key = _host_key(url)
         gate = self.gates.get(key)
         if gate is None:
-            gate = self.gates[key] = _HostGate(self.options.per_host)
+            gate = self.gates[key] = HostGate(self.options.per_host)
         return gate
 
-    async def _request(self, url: str, result: FetchResult, page: _Page) -> _Hop:
+    async def _request(self, url: str, result: FetchResult, page: PageClock) -> _Hop:
         """One GET under the host and batch limits, and the page's deadline."""
         client = self._client_for(result, url)
         async with self._gate(url), self.slots:
