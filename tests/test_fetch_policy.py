@@ -7,9 +7,12 @@ one public address to it) a public one; a fake resolver stands in for DNS.
 from __future__ import annotations
 
 import ipaddress
+import socket
 
 import httpcore
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reader.fetch.client import FetchOptions, FetchResult, fetch_all
 from reader.fetch.policy import non_public_reason, parse_ip_literal
@@ -324,3 +327,16 @@ def test_non_public_addresses(address: str) -> None:
 )
 def test_public_addresses(address: str) -> None:
     assert non_public_reason(ipaddress.ip_address(address)) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("0123456789.xXabcdefABCDEF", min_size=1, max_size=20))
+def test_ip_literals_agree_with_the_system_inet_aton(text: str) -> None:
+    # Whatever the C library would read as an address, the policy reads as the same address.
+    try:
+        expected = str(ipaddress.IPv4Address(socket.inet_aton(text)))
+    except OSError:
+        expected = None
+    ip = parse_ip_literal(text)
+    if expected is not None:
+        assert ip is not None and str(ip) == expected, text
