@@ -155,7 +155,7 @@ def _pdfium_page(page) -> Page:
         text = _SPACES.sub(" ", text.replace("\r", " ").replace("\n", " ")).strip()
         if text:
             index = textpage.get_index(left + 1, height - (top + bottom) / 2, 2, 2)
-            size = pdfium_c.FPDFText_GetFontSize(textpage.raw, index) if index >= 0 else 0.0
+            size = pdfium_c.FPDFText_GetFontSize(textpage.raw, index) if index is not None and index >= 0 else 0.0
             lines.append(Line(text, left, top, right, bottom, size or None))
     textpage.close()
     page.close()
@@ -215,7 +215,7 @@ def _title(meta_title: str | None, blocks: list[Block], first_page: Page) -> str
 
 def _byline(blocks: list[Block]) -> str | None:
     """The line under the title, when it reads like names (short, no sentence, few digits)."""
-    if not blocks or blocks[0].heading:
+    if not blocks:
         return None
     text = blocks[0].text
     words = text.split()

@@ -85,10 +85,12 @@ def drop_running_lines(pages: list[Page]) -> list[Page]:
 
 
 def _band_lines(page: Page) -> list[Line]:
-    """Lines in the top and bottom bands; without positions, the first two and last two."""
+    """Lines in the top and bottom bands, and the first and last line (margins vary)."""
+    ends = page.lines[:1] + page.lines[-1:]
     if page.height and all(line.top is not None for line in page.lines):
         edge = BAND * page.height
-        return [ln for ln in page.lines if ln.top < edge or ln.bottom > page.height - edge]
+        band = [ln for ln in page.lines if ln.top < edge or ln.bottom > page.height - edge]
+        return band + [ln for ln in ends if ln not in band]
     return page.lines[:2] + page.lines[-2:] if len(page.lines) > 4 else list(page.lines)
 
 

@@ -103,6 +103,8 @@ class Capture:
         except OSError as exc:
             report.failed.append(ImportProblem(str(path), f"cannot read: {exc.strerror or exc}"))
             return report
+        if path.suffix.lower() == ".pdf" or raw[:5] == b"%PDF-":
+            return self._add_pdf(path, raw, tags=tags, report=report)
         from reader.fetch.decode import decode_body
 
         content, codec = decode_body(raw)
@@ -133,6 +135,23 @@ class Capture:
             from reader.storage.articles import compress_html
 
             self.store.update(article_id, html=compress_html(html))
+        return report
+
+    def _add_pdf(self, path: Path, raw: bytes, *, tags: list[str], report: CaptureReport) -> CaptureReport:
+        """A local PDF: its text, headings and metadata; an unreadable one fails on its own."""
+        from reader.extract.pdf import PdfUnreadable, extract_pdf
+
+        try:
+            extracted = extract_pdf(raw, path.resolve().as_uri())
+        except PdfUnreadable as exc:
+            report.failed.append(ImportProblem(str(path), str(exc)))
+            return report
+        item = ImportedItem(url=path.resolve().as_uri(), title=extracted.title or path.stem,
+                            author=extracted.author, published=extracted.published,
+                            text=extracted.text, markdown=extracted.markdown, tags=list(tags))
+        if extracted.reason:
+            item.extra["extraction_note"] = extracted.reason
+        self.merge_item(item, source="file", report=report)
         return report
 
     def merge_item(self, item: ImportedItem, *, source: str, report: CaptureReport) -> int:

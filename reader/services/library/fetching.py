@@ -127,7 +127,10 @@ def _fetch_claimed(ctx, claimed, owner, progress, should_stop, workers) -> Fetch
     def on_result(result) -> None:
         nonlocal done
         article_ids = by_url.get(result.url, [])
-        if result.ok and result.text:
+        document = _document_future(result)  # PDFs: routed by content type, see below
+        if document is not None:
+            waiting.append((article_ids, result, document))
+        elif result.ok and result.text:
             waiting.append((article_ids, result, pool.submit(result.text, result.final_url)))
         else:
             for article_id in article_ids:
@@ -139,10 +142,35 @@ def _fetch_claimed(ctx, claimed, owner, progress, should_stop, workers) -> Fetch
     options = FetchOptions.from_settings(ctx.settings)
     n_workers = workers if workers is not None else (0 if total < 4 else None)
     with ExtractorPool(workers=n_workers) as pool:
-        fetch_all(list(by_url), options, on_result, should_stop, user_urls=user_urls)
+        fetch_all(list(by_url), options, on_result, should_stop, user_urls=user_urls,
+                  **_document_accept())
         finish_ready(block=True)
     report.seconds = time.perf_counter() - started
     return report
+
+
+# -- documents (PDF) by content type -------------------------------------------------
+def _document_accept() -> dict[str, str]:
+    """Ask the client for documents too, once it can return them as bytes."""
+    from reader.fetch.client import ACCEPT_HEADERS
+
+    return {"accept": "document"} if "document" in ACCEPT_HEADERS else {}
+
+
+def _document_future(result) -> Future | None:
+    """A finished future holding the extracted PDF, or None when the result is not a PDF."""
+    from reader.extract.pdf import looks_like_pdf
+
+    if result.error is not None or not looks_like_pdf(result.body, result.content_type):
+        return None
+    from reader.extract.pdf import extract_pdf
+
+    future: Future = Future()
+    try:
+        future.set_result(extract_pdf(result.body or b"", result.final_url))
+    except Exception as exc:  # noqa: BLE001 - an unreadable PDF fails its article, not the batch
+        future.set_exception(exc)
+    return future
 
 
 def _store_failure(store: ArticleStore, article_id: int, result, report: FetchReport) -> None:
@@ -165,7 +193,10 @@ def _store_extracted(store: ArticleStore, article_id: int, result, future: Futur
     try:
         extracted = future.result()
     except Exception as exc:  # noqa: BLE001 - a crashed worker must not lose the batch
-        result.error = f"extraction failed: {type(exc).__name__}: {exc}"
+        from reader.extract.pdf import PdfUnreadable
+
+        reason = str(exc) if isinstance(exc, PdfUnreadable) else f"{type(exc).__name__}: {exc}"
+        result.error = f"extraction failed: {reason}"
         _store_failure(store, article_id, result, report)
         return
     current = store.get(article_id, full=False)
