@@ -324,3 +324,22 @@ def m005_two_states(db: Database) -> None:
     db.execute("ALTER TABLE highlights ADD COLUMN end_char INTEGER")
     db.execute("ALTER TABLE highlights ADD COLUMN updated_at TEXT")
     db.execute("ALTER TABLE notes ADD COLUMN updated_at TEXT")
+
+
+@migrations()
+def m009_near_duplicates(db: Database) -> None:
+    """MinHash signatures and LSH band keys, to find near copies of an article."""
+    db.execute(
+        "create table near_dup_signatures ("
+        "article_id integer primary key references articles(id) on delete cascade, "
+        "signature blob not null, "  # NUM_PERM little-endian uint64
+        "text_hash text, "  # the content_hash the signature was made from
+        "user_distinct integer not null default 0)"  # the user split it: never mark it again
+    )
+    db.execute(
+        "create table near_dup_bands ("
+        "band integer not null, key blob not null, "
+        "article_id integer not null references articles(id) on delete cascade)"
+    )
+    db["near_dup_bands"].create_index(["band", "key"])
+    db["near_dup_bands"].create_index(["article_id"])

@@ -29,6 +29,10 @@ CREATE UNIQUE INDEX "idx_feeds_url"
     ON "feeds" ("url");
 CREATE INDEX "idx_highlights_article_id"
     ON "highlights" ("article_id");
+CREATE INDEX "idx_near_dup_bands_article_id"
+    ON "near_dup_bands" ("article_id");
+CREATE INDEX "idx_near_dup_bands_band_key"
+    ON "near_dup_bands" ("band", "key");
 CREATE INDEX "idx_notes_article_id"
     ON "notes" ("article_id");
 CREATE INDEX "idx_themes_retired_at"
@@ -144,6 +148,8 @@ CREATE TABLE "meta" (
    "key" TEXT PRIMARY KEY,
    "value" TEXT
 );
+CREATE TABLE near_dup_bands (band integer not null, key blob not null, article_id integer not null references articles(id) on delete cascade);
+CREATE TABLE near_dup_signatures (article_id integer primary key references articles(id) on delete cascade, signature blob not null, text_hash text, user_distinct integer not null default 0);
 CREATE TABLE "notes" (
    "id" INTEGER PRIMARY KEY,
    "article_id" INTEGER NOT NULL REFERENCES "articles"("id"),

@@ -32,6 +32,7 @@ class CaptureReport:
     feeds: int = 0
     # From an archive: feeds, digests, theme names and settings put back, by kind.
     restored: dict[str, int] = field(default_factory=dict)
+    duplicates: list[tuple[int, int]] = field(default_factory=list)  # (id, near copy of)
 
     def extend(self, other: CaptureReport) -> None:
         self.added += other.added
@@ -41,12 +42,13 @@ class CaptureReport:
         self.feeds += other.feeds
         for kind, count in other.restored.items():
             self.restored[kind] = self.restored.get(kind, 0) + count
+        self.duplicates += other.duplicates
 
     def summary(self) -> str:
         """The counts that are not zero, e.g. "added 3, failed 1"."""
         counts = [("added", len(self.added)), ("merged", len(self.merged)),
                   ("skipped", len(self.skipped)), ("failed", len(self.failed)),
-                  ("feeds", self.feeds)]
+                  ("feeds", self.feeds), ("near duplicates", len(self.duplicates))]
         counts += [(f"{kind.replace('_', ' ')}s restored", n) for kind, n in self.restored.items()]
         return ", ".join(f"{name} {n}" for name, n in counts if n) or "nothing new"
 
@@ -175,7 +177,16 @@ class Capture:
                 report.merged.append(article_id)
             store.add_tags(article_id, item.tags)
             self._add_notes(store, article_id, item)
+            if item.text and "duplicate_of" not in item.extra:
+                self._mark_near_copy(article_id, report)
         return article_id
+
+    def _mark_near_copy(self, article_id: int, report: CaptureReport) -> None:
+        from reader.services.library.dedupe import check_article
+
+        found = check_article(self.ctx.db, article_id)
+        if found is not None:
+            report.duplicates.append((article_id, found[0]))
 
     def _merge_into(self, store: ArticleStore, article_id: int, item: ImportedItem) -> None:
         current = store.get(article_id)

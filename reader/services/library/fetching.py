@@ -236,6 +236,12 @@ def _store_extracted(store: ArticleStore, article_id: int, result, future: Futur
             if original is not None:
                 store.update(article_id, duplicate_of=original)
                 report.duplicates.append((article_id, original))
+            else:
+                from reader.services.library.dedupe import check_article
+
+                near = check_article(store.db, article_id)  # a near copy: same words, mostly
+                if near is not None:
+                    report.duplicates.append((article_id, near[0]))
     report.fetched.append(article_id)
     if note:
         report.thin.append(article_id)
