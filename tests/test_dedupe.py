@@ -110,7 +110,7 @@ def test_cli_lists_merges_and_splits(reader_home: Path, ctx) -> None:
     runner = CliRunner()
     listed = runner.invoke(main, ["duplicates", "--json"])
     assert listed.exit_code == 0, listed.output
-    assert '"duplicate_of": %d' % a in listed.output
+    assert f'"duplicate_of": {a}' in listed.output
     assert runner.invoke(main, ["merge", str(a), str(a)]).exit_code == 1
     assert runner.invoke(main, ["merge", str(a), "999"]).exit_code == 1
     result = runner.invoke(main, ["split", str(b)])
