@@ -153,7 +153,7 @@ def main() -> None:
     base_keys = [k for k, _ in originals]
     matrix = np.stack([sigs[k] for k in base_keys])
     distinct_best = []
-    for i, key in enumerate(base_keys):
+    for i in range(len(base_keys)):
         scores = (matrix == matrix[i]).mean(axis=1)
         scores[i] = 0.0
         distinct_best.append(float(scores.max()))
