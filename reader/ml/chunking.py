@@ -58,10 +58,16 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def source_hash(title: str | None, text: str, tokenizer_id: str, budget: int) -> str:
+def source_hash(
+    title: str | None, text: str, tokenizer_id: str, budget: int,
+    skip: Sequence[tuple[int, int]] = (),
+) -> str:
     """What an article's chunks depend on: when it changes, the article is chunked again."""
     h = hashlib.sha256()
-    for part in (str(CHUNKER_VERSION), tokenizer_id, str(budget), title or "", text):
+    parts = [str(CHUNKER_VERSION), tokenizer_id, str(budget), title or "", text]
+    if skip:  # only then, so libraries without boilerplate keep their hashes
+        parts.append(repr(sorted(skip)))
+    for part in parts:
         h.update(part.encode("utf-8"))
         h.update(b"\x00")
     return h.hexdigest()
@@ -74,19 +80,23 @@ def chunk_article(
     *,
     budget: int,
     title_budget: int = 32,
+    skip: Sequence[tuple[int, int]] = (),
 ) -> list[Chunk]:
     """Paragraph-aware windows of at most `budget` word pieces, title included.
 
     `budget` is what the model reads minus its special tokens (254 for all-MiniLM-L6-v2).
+    `skip` holds (start, end) spans of lines to leave out (a site's boilerplate): no chunk
+    holds them, and no chunk spans across one.
     """
     if budget < 16:
         raise ValueError(f"a budget of {budget} word pieces is too small to chunk with")
     context, context_tokens = _title_context(title, counter, min(title_budget, budget // 4))
     passage_budget = budget - context_tokens
     units = _units(text, counter, passage_budget)
-    if not units:
+    segments = _without(units, skip) if skip else [units]
+    windows = [w for segment in segments if segment for w in _pack(segment, passage_budget)]
+    if not windows:
         return []
-    windows = _pack(units, passage_budget)
     chunks = []
     for ordinal, (start, end) in enumerate(windows):
         passage = text[start:end]
@@ -163,6 +173,21 @@ def _word_boundary(text: str, starts: list[int], lo: int, hi: int) -> int:
         if k < len(starts) and starts[k] > 0 and not text[starts[k] - 1].isalnum():
             return k
     return hi
+
+
+def _without(
+    units: list[tuple[int, int, int]], skip: Sequence[tuple[int, int]]
+) -> list[list[tuple[int, int, int]]]:
+    """Runs of units between the skipped spans, the units inside them left out."""
+    segments: list[list[tuple[int, int, int]]] = [[]]
+    spans = sorted(skip)
+    for unit in units:
+        if any(lo <= unit[0] and unit[1] <= hi for lo, hi in spans):
+            if segments[-1]:
+                segments.append([])
+            continue
+        segments[-1].append(unit)
+    return segments
 
 
 def _pack(units: list[tuple[int, int, int]], limit: int) -> list[tuple[int, int]]:

@@ -206,10 +206,15 @@ class DigestService:
         ]
         if not todo:
             return
+        from reader.ml.boilerplate import strip_boilerplate
+        from reader.services.search.boilerplate import SiteBoilerplate
+
         embedder = self.embedder
+        boilerplate = SiteBoilerplate(self.ctx.db)  # a site's repeated lines are no summary
         for item, article in todo:
+            text = strip_boilerplate(article.text or "", boilerplate.keys_for_article(article.id))
             item["summary"] = summarize_text(
-                article.text or "", embedder.embed, SUMMARY_SENTENCES, word_budget=SUMMARY_WORDS
+                text, embedder.embed, SUMMARY_SENTENCES, word_budget=SUMMARY_WORDS
             )
 
     def _polish(self, items: list[dict[str, Any]]) -> list[str]:

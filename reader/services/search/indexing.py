@@ -17,6 +17,7 @@ from reader.index.hnsw import IndexBusy, IndexInvalid, VectorIndex, index_lock
 from reader.ml.chunking import chunk_article, source_hash
 from reader.ml.embedder import Embedder, ModelSource, SentenceTransformerEmbedder, resolve_model
 from reader.services.context import LibraryContext, Progress, ProgressCallback, no_progress
+from reader.services.search.boilerplate import SiteBoilerplate
 from reader.storage import chunks as store
 from reader.storage.db import meta_get, meta_set
 
@@ -202,17 +203,23 @@ def _chunk(
 ) -> None:
     db = ctx.db
     pending = store.articles_to_chunk(db, embedder.model_id)
+    boilerplate = SiteBoilerplate(db)  # lines a site repeats are left out of chunks
+    if pending:
+        with db.atomic():
+            if boilerplate.refresh(pending):
+                pending = store.articles_to_chunk(db, embedder.model_id)
     for begin in range(0, len(pending), CHUNK_BATCH):
         if should_stop():
             raise Cancelled("indexing stopped; the articles chunked so far are kept")
         progress(Progress("chunking", begin, len(pending)))
         batch = pending[begin : begin + CHUNK_BATCH]
         for article_id, (title, text) in store.article_texts(db, batch).items():
-            digest = source_hash(title, text, embedder.model_id, embedder.budget)
+            skip = boilerplate.spans(article_id, text)
+            digest = source_hash(title, text, embedder.model_id, embedder.budget, skip)
             if store.chunk_source_hash(db, article_id) == digest:
                 store.mark_fresh(db, article_id, embedder.model_id)
                 continue
-            chunks = chunk_article(title, text, embedder, budget=embedder.budget)
+            chunks = chunk_article(title, text, embedder, budget=embedder.budget, skip=skip)
             added, removed = store.replace_chunks(db, article_id, chunks, digest, embedder.model_id)
             report.articles_chunked += 1
             report.chunks_added += len(added)
