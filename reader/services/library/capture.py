@@ -158,9 +158,11 @@ class Capture:
 
     def merge_item(self, item: ImportedItem, *, source: str, report: CaptureReport) -> int:
         """Insert the item, or merge it into the article with the same canonical URL."""
+        from reader.fetch.arxiv import canonical_url, parse_arxiv
         from reader.fetch.urls import canonicalize
 
-        canonical = canonicalize(item.url)
+        paper = parse_arxiv(item.url)  # every version and form of an arXiv link: one paper
+        canonical = canonical_url(paper) if paper else canonicalize(item.url)
         store = self.store
         with self.ctx.db.atomic():
             existing = store.id_for_canonical(canonical)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from reader.models import to_iso, utcnow
 from reader.services.context import LibraryContext, Progress, ProgressCallback, no_progress
+from reader.services.library import papers
 from reader.services.library.capture import text_hash
 from reader.storage import claims
 from reader.storage.articles import ArticleStore, compress_html
@@ -71,6 +72,7 @@ def fetch_pending(
     progress: ProgressCallback = no_progress,
     should_stop=lambda: False,
     workers: int | None = None,
+    arxiv=None,
 ) -> FetchReport:
     """Fetch, extract and store every pending article; failures are recorded, never raised.
 
@@ -100,12 +102,18 @@ def _fetch_claimed(ctx, claimed, owner, progress, should_stop, workers) -> Fetch
     if not todo:
         return report
     from reader.extract.pool import ExtractorPool
+    from reader.fetch.arxiv import ArxivUrls
     from reader.fetch.client import FetchOptions, fetch_all
 
+    arxiv = arxiv or ArxivUrls()
     started = time.perf_counter()
     by_url: dict[str, list[int]] = {}
+    article_url: dict[str, str] = {}
     for article_id, url in todo:
-        by_url.setdefault(url, []).append(article_id)
+        request = arxiv.request_url(url)  # any arXiv link: its abstract page
+        by_url.setdefault(request, []).append(article_id)
+        article_url[request] = url
+    follow_ups: list = []
     store = ArticleStore(ctx.db)
     total = len(todo)
     waiting: list[tuple[list[int], object, Future]] = []
@@ -132,6 +140,9 @@ def _fetch_claimed(ctx, claimed, owner, progress, should_stop, workers) -> Fetch
             waiting.append((article_ids, result, document))
         elif result.ok and result.text:
             waiting.append((article_ids, result, pool.submit(result.text, result.final_url)))
+            paper = papers.follow_up(article_url.get(result.url, result.url), result, arxiv, article_ids)
+            if paper is not None:  # an abstract page: its full text is fetched next
+                follow_ups.append(paper)
         else:
             for article_id in article_ids:
                 _store_failure(store, article_id, result, report)
@@ -145,6 +156,8 @@ def _fetch_claimed(ctx, claimed, owner, progress, should_stop, workers) -> Fetch
         fetch_all(list(by_url), options, on_result, should_stop, user_urls=user_urls,
                   **_document_accept())
         finish_ready(block=True)
+    if follow_ups and not should_stop():
+        papers.complete(store, follow_ups, lambda urls: _fetch_now(urls, options, should_stop), report)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -155,6 +168,15 @@ def _document_accept() -> dict[str, str]:
     from reader.fetch.client import ACCEPT_HEADERS
 
     return {"accept": "document"} if "document" in ACCEPT_HEADERS else {}
+
+
+def _fetch_now(urls: list[str], options, should_stop) -> dict:
+    """Fetch these URLs in one batch; results by URL."""
+    from reader.fetch.client import fetch_all
+
+    results: dict = {}
+    fetch_all(urls, options, lambda r: results.__setitem__(r.url, r), should_stop, **_document_accept())
+    return results
 
 
 def _document_future(result) -> Future | None:
