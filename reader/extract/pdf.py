@@ -29,7 +29,9 @@ _TITLE_JUNK = re.compile(r"^(untitled|microsoft (word|powerpoint) - .*|.*\.(docx
 _PDF_DATE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?")
 _SPACES = re.compile(r"\s+")
 _SENTENCE = re.compile(r"[.!?]$|[.!?]\s")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x01\x03-\x1f\x7f]")  # \x02 is PDFium's end-of-line hyphen
+_RTL = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff"
+_RTL_RUN = re.compile(f"[{_RTL}]+(?:\\s+[{_RTL}]+)*")
 
 
 class PdfUnreadable(BadInput):
@@ -72,10 +74,9 @@ def read_pdf(data: bytes, *, max_pages: int = MAX_PAGES, max_bytes: int = MAX_BY
         raise PdfUnreadable(
             f"no text layer on its {total} page(s): a scanned or image-only PDF (OCR is not supported)"
         )
-    first_page = pages[0] if pages else Page(None, None, [])
     pages = drop_running_lines(pages)
     blocks = to_blocks(pages)
-    title = _title(meta.get("Title"), blocks, first_page)
+    title = _title(meta.get("Title"), blocks)
     if title and blocks and blocks[0].text.strip() == title:
         blocks = blocks[1:]
     author = _clean(meta.get("Author")) or _byline(blocks)
@@ -152,7 +153,8 @@ def _pdfium_page(page) -> Page:
     for left, top, right, bottom in boxes:
         # PDFium decides the spacing within a line better than gluing its pieces ourselves.
         text = textpage.get_text_bounded(left, height - bottom, right, height - top)
-        text = _SPACES.sub(" ", text.replace("\r", " ").replace("\n", " ")).strip()
+        text = _SPACES.sub(" ", _CONTROL.sub(" ", text)).strip()
+        text = _RTL_RUN.sub(lambda m: m.group(0)[::-1], text)  # PDFium gives visual order
         if text:
             index = textpage.get_index(left + 1, height - (top + bottom) / 2, 2, 2)
             size = pdfium_c.FPDFText_GetFontSize(textpage.raw, index) if index is not None and index >= 0 else 0.0
@@ -196,7 +198,7 @@ def _clean(value: str | None) -> str:
     return _SPACES.sub(" ", _CONTROL.sub("", value or "")).strip()
 
 
-def _title(meta_title: str | None, blocks: list[Block], first_page: Page) -> str | None:
+def _title(meta_title: str | None, blocks: list[Block]) -> str | None:
     title = _clean(meta_title)
     if title and not _TITLE_JUNK.match(title):
         return title[:300]
@@ -206,10 +208,6 @@ def _title(meta_title: str | None, blocks: list[Block], first_page: Page) -> str
             break
         if not re.match(r"^[\dIVX]+\b", block.text):
             return block.text[:300]
-    for line in first_page.lines[:2]:
-        text = line.text.strip()
-        if 2 <= len(text.split()) <= 12 and not _SENTENCE.search(text):
-            return text[:300]
     return None
 
 

@@ -157,6 +157,10 @@ def _breaks(prev: Line, line: Line, new_page: bool, spacing: float | None, right
     """Does `line` start a new paragraph after `prev`?"""
     prev_text = prev.text.strip()
     text = line.text.strip()
+    if prev.size and line.size and abs(prev.size - line.size) > 0.08 * max(prev.size, line.size):
+        return True  # another type size: a byline, an abstract, a caption
+    if not new_page and spacing and (_gap(prev, line) or 0) > 2.2 * spacing:
+        return True  # a blank line's worth of space, whatever the punctuation
     ends_sentence = bool(_SENTENCE_END.search(prev_text)) and not prev_text.endswith(_HYPHENS)
     if not ends_sentence:
         return False
