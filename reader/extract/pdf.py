@@ -28,6 +28,9 @@ MIN_CHARS_PER_PAGE = 20  # letters and digits
 _TITLE_JUNK = re.compile(r"^(untitled|microsoft (word|powerpoint) - .*|.*\.(docx?|tex|dvi|pdf))$", re.I)
 _PDF_DATE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?")
 _SPACES = re.compile(r"\s+")
+# Headings that open a document without naming it.
+_NOT_TITLES = {"contents", "table of contents", "abstract", "introduction", "preface", "inhalt",
+               "inhaltsverzeichnis", "table des matières", "sommaire", "índice", "resumen"}
 _SENTENCE = re.compile(r"[.!?]$|[.!?]\s")
 _CONTROL = re.compile(r"[\x00-\x01\x03-\x1f\x7f]")  # \x02 is PDFium's end-of-line hyphen
 _RTL = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff"
@@ -206,7 +209,7 @@ def _title(meta_title: str | None, blocks: list[Block]) -> str | None:
     for block in blocks[:4]:
         if not block.heading:
             break
-        if not re.match(r"^[\dIVX]+\b", block.text):
+        if not re.match(r"^[\dIVX]+\b", block.text) and block.text.lower() not in _NOT_TITLES:
             return block.text[:300]
     return None
 

@@ -27,6 +27,8 @@ _PAGE_NUMBER = re.compile(
     r"^(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:of|/|von|sur|de)\s*\d{1,4})?$|^[-–—]\s*\d{1,4}\s*[-–—]$",
     re.IGNORECASE,
 )
+# A table-of-contents line: dot leaders then a page number. Navigation, not text.
+_DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*[\divxlc]+$", re.IGNORECASE)
 _HYPHENS = ("-", "\u2010", "\u00ad", "\x02")
 _SENTENCE_END = re.compile(r"[.!?:;…\"'”’)\]]$")
 _DIGITS = re.compile(r"\d+")
@@ -133,13 +135,12 @@ def to_blocks(pages: list[Page]) -> list[Block]:
         first_on_page = True
         for line in page.lines:
             text = line.text.strip()
-            if not text:
+            if not text or _DOT_LEADER.search(text):
                 continue
             if _is_heading(line, text, body):
                 close()
-                if blocks and blocks[-1].heading and prev is not None and not first_on_page and (
-                    _gap(prev, line) is not None and _gap(prev, line) < 0.8 * (line.height or 0)
-                ):
+                if blocks and blocks[-1].heading and prev is not None and not first_on_page \
+                        and _continues_heading(prev, line):
                     blocks[-1].text += " " + text  # a heading set on two lines
                 else:
                     blocks.append(Block(text, heading=True))
@@ -151,6 +152,14 @@ def to_blocks(pages: list[Page]) -> list[Block]:
             prev, prev_right, first_on_page = line, right, False
     close()
     return blocks
+
+
+def _continues_heading(prev: Line, line: Line) -> bool:
+    """A heading set on two lines: the same type, the next line close below."""
+    gap, size, prev_size = _gap(prev, line), _size(line), _size(prev)
+    if gap is None or not size or not prev_size or abs(size - prev_size) > 0.05 * size:
+        return False
+    return gap < 1.8 * size
 
 
 def _breaks(prev: Line, line: Line, new_page: bool, spacing: float | None, right: float) -> bool:
@@ -211,7 +220,12 @@ def _is_heading(line: Line, text: str, body: float | None) -> bool:
         return False
     if text.endswith((".", ",", ";")) and not re.match(r"^[\dIVX]+(\.\d+)*\.?\s", text):
         return False
-    return size >= HEADING_RATIO * body and any(c.isalpha() for c in text)
+    if size < HEADING_RATIO * body:
+        return False
+    # Words, not formulae: big symbols in display maths are set large too.
+    visible = [c for c in text if not c.isspace()]
+    letters = sum(c.isalpha() or c.isdigit() or c in ".,:-'’" for c in visible)
+    return letters >= 0.8 * len(visible) and bool(re.search(r"[^\W\d_]{4,}", text))
 
 
 def _document_words(pages: list[Page]) -> set[str]:
