@@ -9,6 +9,7 @@ The threshold was measured with bench/near_dups.py.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
@@ -45,9 +46,20 @@ def signature(text: str) -> np.ndarray | None:
 
     if word_count(text) < MIN_WORDS:
         return None
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
+    template = _template()
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=template.permutations,
+                      scheme=template.scheme)
     minhash.update_batch(list(shingles(text)))
     return minhash.hashvalues.astype(np.uint64)
+
+
+@functools.cache
+def _template():
+    """A MinHash whose seeded permutations are made once per process (they cost more than
+    hashing a text); signatures made with them equal those of a fresh MinHash(seed=SEED)."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=SEED)
 
 
 def band_keys(sig: np.ndarray) -> list[bytes]:

@@ -35,7 +35,7 @@ def check_article(db: Database, article_id: int) -> tuple[int, float] | None:
 
     Returns (original id, similarity) when it was marked, else None.
     """
-    from reader.ml.minhash import NEAR_DUPLICATE_THRESHOLD, band_keys, signature, similarity
+    from reader.ml.minhash import band_keys, signature
 
     row = db.execute(
         "select text, content_hash, duplicate_of from articles where id = ?", [article_id]
@@ -47,13 +47,19 @@ def check_article(db: Database, article_id: int) -> tuple[int, float] | None:
     if sig is None:
         return None
     keys = band_keys(sig)
-    distinct = near_dups.is_user_distinct(db, article_id)
-    near_dups.save_signature(db, article_id, sig, keys, content_hash)
-    if marked is not None or distinct:
-        return None
+    with db.atomic():  # one write transaction (a savepoint when the caller holds one)
+        distinct = near_dups.is_user_distinct(db, article_id)
+        near_dups.save_signature(db, article_id, sig, keys, content_hash)
+        if marked is not None or distinct:
+            return None
+        return _mark(db, article_id, sig, keys)
+
+
+def _mark(db: Database, article_id: int, sig, keys: list[bytes]) -> tuple[int, float] | None:
+    from reader.ml.minhash import NEAR_DUPLICATE_THRESHOLD, similarity
+
+    # Every candidate was signed before this article: it was in the library first.
     for other in near_dups.candidates(db, keys, article_id):
-        if other > article_id:
-            break  # only what was here first can be the original
         other_sig = near_dups.signature_of(db, other)
         if other_sig is None:
             continue
