@@ -190,3 +190,28 @@ def test_real_pdfs_through_the_cli(reader_home: Path) -> None:
     shown = runner.invoke(main, ["show", "1", "--json"])
     assert '"title": "Two-Column Document with Lorem Ipsum"' in shown.output
     assert '"author": "Your Name"' in shown.output
+
+
+def test_fetched_pdf_bodies_are_routed_to_the_pdf_reader(ctx) -> None:
+    """The routing hook, whatever the client: a PDF body becomes the article's text."""
+    from reader.fetch.client import FetchResult
+    from reader.services.library import fetching
+
+    Capture(ctx).add_url("https://example.org/report.pdf")
+    store = ArticleStore(ctx.db)
+    article_id = store.query()[0].id
+    result = FetchResult(url="https://example.org/report.pdf", final_url="https://example.org/report.pdf",
+                         content_type="application/pdf", body=PDF, text=None, attempts=1)
+    report = fetching.FetchReport()
+    future = fetching._document_future(result)
+    fetching._store_extracted(store, article_id, result, future, report)
+    article = store.get(article_id)
+    assert report.fetched == [article_id] and article.title == "A Paper in PDF"
+    assert "## Results" in article.markdown and article.error is None
+
+    broken = FetchResult(url=result.url, final_url=result.url, content_type="application/pdf",
+                         body=PDF[:200], text=None, attempts=1)
+    report = fetching.FetchReport()
+    fetching._store_extracted(store, article_id, broken, fetching._document_future(broken), report)
+    assert "damaged" in report.failed[0][2]
+    assert fetching._document_future(FetchResult(url="u", content_type="text/html", text="<p>")) is None
