@@ -13,12 +13,18 @@ Pure functions: texts in, keys out. reader/services/search/boilerplate.py keeps 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable
 
-# A line repeated in this many different articles of one site is boilerplate there.
+# A line repeated in this many different articles of one site is boilerplate there...
 MIN_ARTICLES = 3
+# ...and, on a site with many articles, in at least this share of them (a code line or a
+# stock heading recurs in a few of hundreds of posts without being anyone's sign-up box).
+MIN_SHARE = 0.02
+# Shorter lines are left alone: they cost passages nothing and headings give them context.
+MIN_LINE_WORDS = 4
 # A template key needs this many words left, so that a line of names is not everything.
 MIN_TEMPLATE_WORDS = 3
 # An article is never mostly boilerplate: past this share of its characters, nothing is cut
@@ -32,7 +38,7 @@ _JOINERS = {"and", "&", "und", "et", "y"}
 def line_keys(line: str) -> tuple[str, ...]:
     """The keys of one line: its normalised words, and its template when different."""
     words = _WORD.findall(line)
-    if len(words) < 2:
+    if len(words) < MIN_LINE_WORDS:
         return ()
     exact = " ".join(w.lower() for w in words)
     keys = [_digest("l:" + exact)]
@@ -53,11 +59,14 @@ def article_keys(text: str) -> set[str]:
 
 
 def repeated_keys(texts: Iterable[str], min_articles: int = MIN_ARTICLES) -> set[str]:
-    """Keys found in at least `min_articles` of the texts (one site's articles)."""
+    """Keys found in enough of the texts (one site's articles) to be boilerplate there."""
     counts: Counter[str] = Counter()
+    total = 0
     for text in texts:
         counts.update(article_keys(text))
-    return {key for key, n in counts.items() if n >= min_articles}
+        total += 1
+    needed = max(min_articles, math.ceil(MIN_SHARE * total))
+    return {key for key, n in counts.items() if n >= needed}
 
 
 def is_boilerplate(line: str, keys: set[str] | frozenset[str]) -> bool:
