@@ -20,7 +20,9 @@ PDF where the PDF's words are literally in it (001's .tex, 002's source.odt, 015
 habibi.html) and the HTML of the made papers; the other .tex sources generate their text with
 \\lipsum or \\blindtext macros, so they have none, and only count for speed and errors.
 `running_lines_left`: how many running header/footer lines of the made papers (their file
-URL and page counters) survive in the output. Speed: pages per second over every readable
+URL and page counters) survive in the output; `paragraphs_whole`: the share of their source
+paragraphs found whole, as one line of the output (joined across lines, columns and pages,
+and not split). Speed: pages per second over every readable
 file. Errors: what each candidate says about the encrypted, image-only and truncated files.
 
     python bench/papers.py [PDF_SAMPLES] [--no-made] [--papers 3]
@@ -129,8 +131,8 @@ def f1(output: str, truth: str) -> dict[str, float]:
 
 
 # -- papers made for this benchmark ----------------------------------------------------------
-def make_papers(count: int, folder: Path) -> list[tuple[Path, str, list[str]]]:
-    """(pdf, ground-truth text, running-line patterns) for each paper Chromium printed."""
+def make_papers(count: int, folder: Path) -> list[tuple[Path, str, list[str], list[str]]]:
+    """(pdf, ground-truth text, running-line patterns, body paragraphs) for each paper."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if not chromium:
         return []
@@ -141,13 +143,14 @@ def make_papers(count: int, folder: Path) -> list[tuple[Path, str, list[str]]]:
         if len(chosen) < 8:
             break
         title = f"Field Notes on Practice, Cities and Tools, Part {n + 1}"
-        sections, abstract = [], ""
+        sections, abstract, all_paragraphs = [], "", []
         for i, path in enumerate(chosen, start=1):
             lines = path.read_text("utf-8").split("\n")
             heading = lines[0].lstrip("# ").strip()
             paragraphs = [p.strip() for p in "\n".join(lines[1:]).split("\n\n") if p.strip()]
             if i == 1:
                 abstract = paragraphs[0]
+            all_paragraphs += paragraphs
             body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
             sections.append(f"<h2>{i} {html.escape(heading)}</h2>{body}")
         page = (
@@ -167,7 +170,7 @@ def make_papers(count: int, folder: Path) -> list[tuple[Path, str, list[str]]]:
                         f"--print-to-pdf={pdf}", source.as_uri()],
                        check=True, capture_output=True, timeout=120)
         truth = html_words(page)  # the <h1> holds the title once
-        made.append((pdf, truth, [re.escape(source.as_uri()), r"\b\d+/\d+\b"]))
+        made.append((pdf, truth, [re.escape(source.as_uri()), r"\b\d+/\d+\b"], all_paragraphs))
     return made
 
 
@@ -184,22 +187,22 @@ def main() -> None:
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # font warnings on every page
 
     with tempfile.TemporaryDirectory() as tmp:
-        files: list[tuple[str, bytes, str | None, list[str]]] = []
+        files: list[tuple[str, bytes, str | None, list[str], list[str]]] = []
         for pdf in sorted(args.samples.glob("*/*.pdf")):
-            files.append((str(pdf.relative_to(args.samples)), pdf.read_bytes(), ground_truth(pdf), []))
+            files.append((str(pdf.relative_to(args.samples)), pdf.read_bytes(), ground_truth(pdf), [], []))
         good = args.samples / "004-pdflatex-4-pages" / "pdflatex-4-pages.pdf"
         if good.exists():
             data = good.read_bytes()
-            files.append(("made: pdflatex-4-pages truncated to a third", data[: len(data) // 3], None, []))
+            files.append(("made: pdflatex-4-pages truncated to a third", data[: len(data) // 3], None, [], []))
         made = [] if args.no_made else make_papers(args.papers, Path(tmp))
-        for pdf, truth, running in made:
-            files.append((f"made: {pdf.name}", pdf.read_bytes(), truth, running))
+        for pdf, truth, running, paragraphs in made:
+            files.append((f"made: {pdf.name}", pdf.read_bytes(), truth, running, paragraphs))
 
         results: dict[str, dict] = {}
         for name in CANDIDATES:
             runner = RUNNERS[name]
-            per_file, pages, seconds, scores, left = {}, 0, 0.0, [], 0
-            for label, data, truth, running in files:
+            per_file, pages, seconds, scores, left, whole = {}, 0, 0.0, [], 0, []
+            for label, data, truth, running, paragraphs in files:
                 started = time.perf_counter()
                 try:
                     text, n_pages = runner(data)
@@ -217,12 +220,18 @@ def main() -> None:
                     found = sum(len(re.findall(p, text)) for p in running)
                     entry["running_lines_left"] = found
                     left += found
+                if paragraphs:
+                    lines = {" ".join(line.split()) for line in text.split("\n")}
+                    share = sum(" ".join(p.split()) in lines for p in paragraphs) / len(paragraphs)
+                    entry["paragraphs_whole"] = round(share, 4)
+                    whole.append(share)
                 per_file[label] = entry
             results[name] = {
                 "mean_f1": round(sum(scores) / len(scores), 4) if scores else None,
                 "files_scored": len(scores),
                 "pages_per_second": round(pages / seconds, 1) if seconds else None,
                 "running_lines_left": left,
+                "paragraphs_whole": round(sum(whole) / len(whole), 4) if whole else None,
                 "files": per_file,
             }
         base = results["pypdf-raw"]["pages_per_second"]

@@ -95,3 +95,16 @@ def test_real_samples(backend: str) -> None:
     if backend == "pdfium":
         assert doc.title == "Two-Column Document with Lorem Ipsum"
         assert any(b.heading and b.text == "Abstract" for b in doc.blocks)
+
+
+def test_two_columns_keep_paragraphs_whole_across_a_sentence_end_at_a_line_end() -> None:
+    left = ["The first column starts a paragraph that runs on for a",
+            "while and ends a sentence right at the margin here.",
+            "The paragraph goes on after that sentence, and it ends",
+            "short."]
+    right = ["The second column holds another paragraph, which also",
+             "runs over more than one line before it stops."]
+    lines = [TextLine(50 + (15 if i == 0 else 0), 100 + 13 * i, 10, t) for i, t in enumerate(left)]
+    lines += [TextLine(310 + (15 if i == 0 else 0), 100 + 13 * i, 10, t) for i, t in enumerate(right)]
+    doc = extract_pdf(make_pdf([lines]))
+    assert doc.text.split("\n") == [" ".join(left), " ".join(right)]

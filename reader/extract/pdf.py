@@ -3,8 +3,9 @@
 Backend: pypdfium2 (Apache-2.0 or BSD-3-Clause; PDFium itself is BSD-3-Clause), chosen on
 bench/papers.py over ../shared/corpora/pdf-samples and three two-column papers printed by
 Chromium: through the layout rules in pdf_layout.py it scored word F1 1.00 on the papers
-(pypdf's raw text 0.99, with every running header kept) and read about 24 pages/s against
-pypdf's 4.5 in the same run (PDFium's raw text alone: 17 times pypdf). It also reports where
+(pypdf's raw text 0.99, with every running header kept), kept 99% of their paragraphs
+whole (the same rules on pypdf's text: 60%) and read about 20 pages/s against pypdf's 4.3
+in the same run (PDFium's raw text alone: 18 times pypdf). It also reports where
 each line sits and its font size, which the layout rules need for paragraphs, headings and
 running lines; pypdf does not without a slow visitor. Its weak spot is right-to-left text
 (glyph order is visual; we reverse RTL runs). pymupdf is AGPL and is not used; pypdf stays

@@ -131,7 +131,7 @@ def to_blocks(pages: list[Page]) -> list[Block]:
             current.clear()
 
     for page in pages:
-        right = _right_edge(page)
+        edges = _column_edges(page)
         first_on_page = True
         for line in page.lines:
             text = line.text.strip()
@@ -144,12 +144,12 @@ def to_blocks(pages: list[Page]) -> list[Block]:
                     blocks[-1].text += " " + text  # a heading set on two lines
                 else:
                     blocks.append(Block(text, heading=True))
-                prev, prev_right, first_on_page = line, right, False
+                prev, prev_right, first_on_page = line, edges.get(id(line), 0.0), False
                 continue
             if prev is not None and current and _breaks(prev, line, first_on_page, spacing, prev_right):
                 close()
             current.append(text)
-            prev, prev_right, first_on_page = line, right, False
+            prev, prev_right, first_on_page = line, edges.get(id(line), 0.0), False
     close()
     return blocks
 
@@ -206,9 +206,29 @@ def _line_spacing(pages: list[Page]) -> float | None:
     return statistics.median(gaps) if gaps else None
 
 
-def _right_edge(page: Page) -> float:
-    ends = sorted(ln.x1 for ln in page.lines if ln.x1 is not None)
-    return ends[int(0.9 * (len(ends) - 1))] if ends else 0.0
+def _column_edges(page: Page) -> dict[int, float]:
+    """Each line's column's right margin (by id): where that column's full lines end.
+
+    Lines are grouped into columns by their left edge (indents stay in their column; a
+    column starts far to the right of the one before); a column's margin is where most of
+    its lines end.
+    """
+    placed = sorted((ln for ln in page.lines if ln.x0 is not None and ln.x1 is not None),
+                    key=lambda ln: ln.x0)
+    if not placed:
+        return {}
+    gap = 0.15 * (page.width or 600.0)
+    columns: list[list[Line]] = [[placed[0]]]
+    for line in placed[1:]:
+        if line.x0 - columns[-1][0].x0 > gap:
+            columns.append([])
+        columns[-1].append(line)
+    edges: dict[int, float] = {}
+    for column in columns:
+        ends = sorted(ln.x1 for ln in column)
+        edge = ends[int(0.9 * (len(ends) - 1))]
+        edges.update({id(ln): edge for ln in column})
+    return edges
 
 
 def _is_heading(line: Line, text: str, body: float | None) -> bool:
