@@ -66,7 +66,8 @@ def test_indexing_leaves_a_sites_boilerplate_out_and_rechunks_when_it_appears(ct
     fake = FakeEmbedder(dimension=32, max_tokens=64)
 
     def add(url: str, text: str) -> int:
-        return store.insert(url=url, canonical_url=url, title=url, text=text, status="unread")
+        return store.insert(url=url, canonical_url=url, title=url, text=text, state="unread",
+                            fetch_state="provided")
 
     first = add("https://letter.example/1", issue("rivers", "Ann"))
     add("https://letter.example/2", issue("kilns", "Bo"))

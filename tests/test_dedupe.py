@@ -72,7 +72,7 @@ def test_short_texts_are_never_called_copies(ctx) -> None:
 def test_merge_keeps_notes_highlights_tags_and_state_then_split_sticks(ctx) -> None:
     text = essay(3)
     a, _ = add(ctx, "https://a.org/1", text, tags=["one"])
-    b, _ = add(ctx, "https://b.org/1", text + " An extra closing line.", tags=["two"], status="read")
+    b, _ = add(ctx, "https://b.org/1", text + " An extra closing line.", tags=["two"], state="read")
     store = ArticleStore(ctx.db)
     store.add_note(b, "note on the copy")
     store.add_highlight(b, "river bridge", "why")
@@ -83,7 +83,7 @@ def test_merge_keeps_notes_highlights_tags_and_state_then_split_sticks(ctx) -> N
     assert [n.text for n in kept.notes] == ["note on the copy"]
     assert [h.text for h in kept.highlights] == ["river bridge"]
     assert kept.tags == ["one", "two"]
-    assert kept.status == "read" and kept.progress == 0.7
+    assert kept.state == "read" and kept.progress == 0.7
     assert store.get(b).duplicate_of == a and store.get(b).notes == []
 
     assert dedupe.split(ctx.db, b) == a
@@ -121,17 +121,19 @@ def test_a_library_from_before_upgrades_and_is_checked_on_scan(tmp_path: Path) -
     path = tmp_path / "old.db"
     fresh = Database(path)
     names = [m.name for m in migrations.pending(fresh)]
-    migrations.apply(fresh, stop_before="m009_near_duplicates")
-    store = ArticleStore(fresh)
+    migrations.apply(fresh, stop_before="m005_two_states")  # from before the state columns, too
     text = essay(6)
-    ids = [store.insert(url=f"https://x.org/{i}", canonical_url=f"https://x.org/{i}", title=str(i),
-                        text=t, status="unread") for i, t in enumerate([text, rewrap(text), essay(7)])]
-    store.add_note(ids[1], "kept through the upgrade")
-    before = fresh.execute("select * from articles order by id").fetchall()
+    ids = [fresh["articles"].insert({"url": f"https://x.org/{i}", "canonical_url": f"https://x.org/{i}",
+                                     "title": str(i), "text": t, "status": "unread",
+                                     "added_at": "2026-01-01T00:00:00Z"}).last_pk
+           for i, t in enumerate([text, rewrap(text), essay(7)])]
+    fresh["notes"].insert({"article_id": ids[1], "text": "kept through the upgrade"})
+    before = fresh.execute("select id, url, title, text from articles order by id").fetchall()
     fresh.conn.close()
     db = open_db(path)
     assert [m.name for m in migrations.applied(db)] == names
-    assert db.execute("select * from articles order by id").fetchall() == before
+    after = db.execute("select id, url, title, text, state from articles order by id").fetchall()
+    assert [r[:4] for r in after] == [r[:4] for r in before] and {r[4] for r in after} == {"unread"}
     assert dedupe.sign_missing(db) == 3
     assert [ArticleStore(db).get(i).duplicate_of for i in ids] == [None, ids[0], None]
     assert [n.text for n in ArticleStore(db).get(ids[1]).notes] == ["kept through the upgrade"]

@@ -214,11 +214,14 @@ def test_fetched_pdf_bodies_are_routed_to_the_pdf_reader(ctx) -> None:
     fetching._store_extracted(store, article_id, result, future, report)
     article = store.get(article_id)
     assert report.fetched == [article_id] and article.title == "A Paper in PDF"
-    assert "## Results" in article.markdown and article.error is None
+    assert "## Results" in article.markdown and article.fetch_error is None
+    assert article.fetch_state == "fetched"
 
     broken = FetchResult(url=result.url, final_url=result.url, content_type="application/pdf",
                          body=PDF[:200], text=None, attempts=1)
     report = fetching.FetchReport()
     fetching._store_extracted(store, article_id, broken, fetching._document_future(broken), report)
     assert "damaged" in report.failed[0][2]
+    failed = store.get(article_id)
+    assert failed.fetch_state == "failed" and failed.next_retry_at is None  # no retry can help
     assert fetching._document_future(FetchResult(url="u", content_type="text/html", text="<p>")) is None

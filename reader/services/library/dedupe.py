@@ -17,7 +17,7 @@ from reader.errors import BadInput, NotFound
 from reader.storage import near_dups
 
 # How far along each reading state is, so a merge never moves an article backwards.
-_STATE_RANK = {"queued": 0, "failed": 0, "unread": 1, "reading": 2, "read": 3, "archived": 4}
+_STATE_RANK = {"unread": 0, "reading": 1, "read": 2, "archived": 3}
 
 
 @dataclass
@@ -101,35 +101,30 @@ def merge(db: Database, keep: int, other: int) -> None:
     """Move `other`'s notes, highlights, tags and reading state onto `keep`; hide `other`."""
     if keep == other:
         raise BadInput("an article cannot be merged into itself")
-    cols = db["articles"].columns_dict
-    state_col = "state" if "state" in cols else "status"
-    kept, gone = _row(db, keep, state_col), _row(db, other, state_col)
+    kept, gone = _row(db, keep), _row(db, other)
     with db.atomic():
         db.execute("update notes set article_id = ? where article_id = ?", [keep, other])
-        highlight_cols = db["highlights"].columns_dict
-        if "start_char" in highlight_cols:  # offsets point into the other text: drop them
-            db.execute(
-                "update highlights set start_char = null, end_char = null where article_id = ?", [other]
-            )
-        db.execute("update highlights set article_id = ? where article_id = ?", [keep, other])
+        # Highlight offsets point into the other text: they are found again by their words.
+        db.execute(
+            "update highlights set start_char = null, end_char = null, article_id = ? "
+            "where article_id = ?", [keep, other]
+        )
         db.execute(
             "insert or ignore into article_tags(article_id, tag) "
             "select ?, tag from article_tags where article_id = ?", [keep, other]
         )
         db.execute("delete from article_tags where article_id = ?", [other])
         values: dict[str, object] = {}
-        target = state_col
-        if state_col == "status" and kept[state_col] in ("queued", "failed"):
-            target = "target_status"  # the older schema: state waits for the fetch
-        if _STATE_RANK.get(gone[state_col] or "", 0) > _STATE_RANK.get(kept[state_col] or "", 1):
-            values[target] = gone[state_col]
+        if _STATE_RANK.get(gone["state"], 0) > _STATE_RANK.get(kept["state"], 0):
+            values["state"] = gone["state"]
         if (gone["progress"] or 0) > (kept["progress"] or 0):
             values["progress"] = gone["progress"]
         if gone["read_at"] and (not kept["read_at"] or gone["read_at"] < kept["read_at"]):
             values["read_at"] = gone["read_at"]
         if values:
-            assignments = ", ".join(f"[{k}] = ?" for k in values)
-            db.execute(f"update articles set {assignments} where id = ?", [*values.values(), keep])
+            from reader.storage.articles import ArticleStore
+
+            ArticleStore(db).update(keep, **values)
         # `other` stays, hidden, so its URL is still known; what copied it now copies `keep`.
         db.execute("update articles set duplicate_of = ? where duplicate_of = ?", [keep, other])
         db.execute("update articles set duplicate_of = ? where id = ?", [keep, other])
@@ -159,11 +154,9 @@ def _original(db: Database, article_id: int) -> int:
     return article_id
 
 
-def _row(db: Database, article_id: int, state_col: str) -> dict[str, object]:
-    cursor = db.execute(
-        f"select [{state_col}], progress, read_at, duplicate_of from articles where id = ?", [article_id]
-    )
-    row = cursor.fetchone()
+def _row(db: Database, article_id: int) -> dict[str, object]:
+    names = ["state", "progress", "read_at", "duplicate_of"]
+    row = db.execute(f"select {', '.join(names)} from articles where id = ?", [article_id]).fetchone()
     if row is None:
         raise NotFound(f"no article with id {article_id}")
-    return dict(zip([state_col, "progress", "read_at", "duplicate_of"], row, strict=True))
+    return dict(zip(names, row, strict=True))

@@ -89,12 +89,12 @@ def fetch_pending(
     claims.free_dead_claims(ctx.db)
     claimed = claims.claim(ctx.db, owner, where, params)
     try:
-        return _fetch_claimed(ctx, claimed, owner, progress, should_stop, workers)
+        return _fetch_claimed(ctx, claimed, owner, progress, should_stop, workers, arxiv)
     finally:
         claims.release(ctx.db, owner)
 
 
-def _fetch_claimed(ctx, claimed, owner, progress, should_stop, workers) -> FetchReport:
+def _fetch_claimed(ctx, claimed, owner, progress, should_stop, workers, arxiv) -> FetchReport:
     todo = [(article_id, url) for article_id, url, _source in claimed]
     # URLs the user typed may point at their own network; harvested ones may not.
     user_urls = {url for _id, url, source in claimed if source == "add"}
@@ -217,8 +217,11 @@ def _store_extracted(store: ArticleStore, article_id: int, result, future: Futur
     except Exception as exc:  # noqa: BLE001 - a crashed worker must not lose the batch
         from reader.extract.pdf import PdfUnreadable
 
-        reason = str(exc) if isinstance(exc, PdfUnreadable) else f"{type(exc).__name__}: {exc}"
+        unreadable = isinstance(exc, PdfUnreadable)  # encrypted, damaged, scanned: it will stay so
+        reason = str(exc) if unreadable else f"{type(exc).__name__}: {exc}"
         result.error = f"extraction failed: {reason}"
+        if unreadable:
+            result.permanent = True
         _store_failure(store, article_id, result, report)
         return
     current = store.get(article_id, full=False)
