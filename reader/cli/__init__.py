@@ -13,7 +13,7 @@ import click
 
 from reader.errors import ReaderError
 
-AREAS = ("library", "search", "themes", "digest", "tui", "demo")
+AREAS = ("library", "annotations", "search", "themes", "digest", "tui", "serve", "demo")
 
 
 class ReaderGroup(click.Group):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from reader.services.context import LibraryContext
 from reader.tui.screens.digest import DigestScreen
@@ -13,6 +15,20 @@ from reader.tui.screens.library import LibraryScreen
 from reader.tui.screens.search import SearchScreen
 from reader.tui.screens.themes import ThemesScreen
 from reader.tui.services import Services
+
+# (palette title, what it does, key, mode to go to first, action to run there)
+COMMANDS = (
+    ("Add URLs or files", "Queue links or local files and fetch them", "a", "library", "add"),
+    ("Fetch the queue", "Fetch and extract what is queued, then index it", "f", "library", "fetch"),
+    ("Retry failed fetches", "Fetch again what failed before", "F", "library", "fetch(True)"),
+    ("Export the library", "Write everything to a JSONL or Markdown file", "E", "library", "export"),
+    ("Search", "Search the library by meaning or by words", "/", "search", "focus_query"),
+    ("Train themes", "Find the themes that run through the library", "T", "themes", "train"),
+    ("Draft a digest", "Draft the 'What I read' section", "ctrl+r", "digest", "redraft"),
+    ("Library", "Go to the library", "1", "library", None),
+    ("Themes", "Go to the themes", "3", "themes", None),
+    ("Digest", "Go to the digest", "4", "digest", None),
+)
 
 
 class ReaderApp(App[None]):
@@ -33,7 +49,9 @@ class ReaderApp(App[None]):
         Binding("3", "switch_mode('themes')", "Themes"),
         Binding("4", "switch_mode('digest')", "Digest"),
         Binding("slash", "search", "Search", show=False),
+        Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
+        Binding("escape", "close_panel", "Close panel", show=False),
     ]
 
     def __init__(self, services: Services) -> None:
@@ -47,6 +65,34 @@ class ReaderApp(App[None]):
         if isinstance(self.screen, SearchScreen):
             self.screen.focus_query()
 
+    def action_help(self) -> None:
+        """Show every key of the current screen."""
+        from reader.tui.screens.help import HelpScreen, screen_keys
+
+        screen = self.screen
+        title = screen.title or screen.TITLE or self.current_mode
+        self.push_screen(HelpScreen(str(title), screen_keys(screen)))
+
+    def action_close_panel(self) -> None:
+        """Escape where nothing else wants it: close Textual's keys panel if it is open."""
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+
+    async def run_command(self, mode: str, action: str | None) -> None:
+        """Go to `mode` (unless an article or dialog is open over it) and run `action` there."""
+        if self.current_mode != mode or len(self.screen_stack) > 1:
+            await self.switch_mode(mode)
+        if action:
+            await self.run_action(action, self.screen)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for title, help_text, key, mode, action in COMMANDS:
+            yield SystemCommand(
+                f"{title} ({key})", help_text, lambda m=mode, a=action: self.run_command(m, a)
+            )
+        yield SystemCommand("Keys on this screen (?)", "Every key this screen answers", self.action_help)
+        yield from super().get_system_commands(screen)
+
 
 def make_app(ctx: LibraryContext, **services: Any) -> ReaderApp:
     """The app over the library in `ctx`; nothing is read from disk until a screen asks.
@@ -54,5 +100,3 @@ def make_app(ctx: LibraryContext, **services: Any) -> ReaderApp:
     `services` replaces a service by name (library, search, themes, digest), e.g. in tests.
     """
     return ReaderApp(Services(ctx, **services))
-
-
