@@ -50,9 +50,8 @@ LONG = "# A long walk along the coast\n\n" + "\n\n".join(
 )
 
 
-@pytest.fixture
-def library(ctx, tmp_path: Path) -> LibraryService:
-    """A library with three local articles: Markdown, Markdown, plain text."""
+def make_library(ctx, tmp_path: Path) -> LibraryService:
+    """A library with four local articles: Markdown, Markdown, Markdown, plain text."""
     service = LibraryService(ctx)
     paths = []
     for name, body in (("hedges.md", HEDGES), ("kettles.md", KETTLES), ("walk.md", LONG)):
@@ -65,6 +64,11 @@ def library(ctx, tmp_path: Path) -> LibraryService:
     report = service.add(paths)
     assert len(report.added) == 4, report.failed
     return service
+
+
+@pytest.fixture
+def library(ctx, tmp_path: Path) -> LibraryService:
+    return make_library(ctx, tmp_path)
 
 
 def ids_by_title(library: LibraryService) -> dict[str, int]:

@@ -31,6 +31,10 @@ COMMANDS = (
 )
 
 
+# The screen-switch keys share one footer entry: "1234 Screens".
+SCREENS = Binding.Group("Screens", compact=True)
+
+
 class ReaderApp(App[None]):
     """reader's terminal UI. Build it with `make_app` so tests and the CLI get the same app."""
 
@@ -44,13 +48,13 @@ class ReaderApp(App[None]):
     }
     DEFAULT_MODE = "library"
     BINDINGS = [
-        Binding("1", "switch_mode('library')", "Library"),
-        Binding("2", "switch_mode('search')", "Search"),
-        Binding("3", "switch_mode('themes')", "Themes"),
-        Binding("4", "switch_mode('digest')", "Digest"),
+        Binding("1", "switch_mode('library')", "Library", group=SCREENS),
+        Binding("2", "switch_mode('search')", "Search", group=SCREENS),
+        Binding("3", "switch_mode('themes')", "Themes", group=SCREENS),
+        Binding("4", "switch_mode('digest')", "Digest", group=SCREENS),
         Binding("slash", "search", "Search", show=False),
         Binding("question_mark", "help", "Help"),
-        Binding("q", "quit", "Quit"),
+        Binding("q", "quit", "Quit", show=False),
         Binding("escape", "close_panel", "Close panel", show=False),
     ]
 

@@ -14,28 +14,15 @@ from textual.content import Content
 from textual.selection import Selection
 from textual.widgets import Static
 
+from reader.services.library.annotations import paragraphs
 from reader.textsafe import terminal_safe
 
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+__all__ = ["Paragraph", "headings", "paragraphs"]
+
+# A line break inside a paragraph is a soft wrap unless the next line starts a list item.
+_SOFT_BREAK = re.compile(r"\n(?![-*•+] |\d+[.)] )")
 HIGHLIGHT_STYLE = "$text-warning on $warning-muted"
 SELECTION_STYLE = "reverse"
-
-
-def paragraphs(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each paragraph of `text`: runs separated by blank lines, trimmed."""
-    spans, start = [], 0
-    for match in _PARAGRAPH_BREAK.finditer(text):
-        spans.append((start, match.start()))
-        start = match.end()
-    spans.append((start, len(text)))
-    out = []
-    for a, b in spans:
-        piece = text[a:b]
-        lead = len(piece) - len(piece.lstrip())
-        tail = len(piece.rstrip())
-        if piece.strip():
-            out.append((a + lead, a + tail))
-    return out
 
 
 def headings(markdown: str | None) -> set[str]:
@@ -61,14 +48,15 @@ class Paragraph(Static):
         self.source = source
         self.start = start
         self.end = start + len(source)
-        self.shown = terminal_safe(source)
+        # Same length as the sanitised text, so offsets map one to one when nothing was removed.
+        self.shown = _SOFT_BREAK.sub(" ", terminal_safe(source))
         self._to_source = self._map()
         classes = "-heading" if heading else "-item" if re.match(r"[-*•]\s|\d+[.)]\s", source) else ""
         super().__init__(self.shown, markup=False, classes=classes)
 
     def _map(self) -> list[int]:
         """For each shown character (and the end), its offset in the source paragraph."""
-        if self.shown == self.source:
+        if len(self.shown) == len(self.source) and terminal_safe(self.source) == self.source:
             return list(range(len(self.source) + 1))
         mapping = [0] * (len(self.shown) + 1)
         matcher = SequenceMatcher(None, self.shown, self.source, autojunk=False)

@@ -125,13 +125,17 @@ def article_header(article: Article) -> Content:
     )
 
 
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def annotation_options(article: Article) -> list[tuple[Content, str | None]]:
     """The notes panel: headings (no id), then each highlight and note with its id as the key."""
     rows: list[tuple[Content, str | None]] = [
         (Content.from_markup(f"[b]Highlights[/b] ({len(article.highlights)})"), None)
     ]
     for h in article.highlights:
-        text = Content.from_markup("[$accent]▌[/] $text", text=terminal_safe(h.text))
+        text = Content.from_markup("[$accent]▌[/] $text", text=_clip(terminal_safe(h.text, single_line=True), 140))
         if h.note:
             text = Content.assemble(text, Content.from_markup("\n  [dim]$n[/dim]",
                                                               n=terminal_safe(h.note)))

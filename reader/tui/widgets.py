@@ -43,6 +43,7 @@ class QueueTable(DataTable):
     """A table of rows with j/k, g/G and b/space (page) besides the arrows."""
 
     BINDINGS = [
+        Binding("enter", "select_cursor", "Open", show=False),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
         Binding("g", "scroll_top", "Top", show=False),

@@ -51,16 +51,40 @@ def locate(text: str, passage: str, *, near: int = 0) -> tuple[int, int]:
     raise BadInput("that passage is not in the article's text (a highlight must quote the article)")
 
 
+_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each paragraph of `text`, trimmed.
+
+    Text with blank lines (Markdown, plain text files) breaks at blank lines and keeps single
+    line breaks inside a paragraph; extracted web text has one paragraph per line.
+    """
+    breaks = _BLANK_LINE if _BLANK_LINE.search(text) else re.compile(r"\n\s*")
+    spans, start = [], 0
+    for match in breaks.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    out = []
+    for a, b in spans:
+        piece = text[a:b]
+        if piece.strip():
+            out.append((a + len(piece) - len(piece.lstrip()), a + len(piece.rstrip())))
+    return out
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of `text`, never crossing a paragraph; for selecting by keys."""
     spans = []
-    for paragraph in re.finditer(r"[^\n]+", text):
-        for match in re.finditer(r"[^.!?…]+(?:[.!?…]+[\"'”’)\]]*|$)", paragraph.group()):
+    for first, last in paragraphs(text):
+        paragraph = text[first:last]
+        for match in re.finditer(r"[^.!?…]+(?:[.!?…]+[\"'”’)\]]*|$)", paragraph):
             piece = match.group()
             stripped = piece.strip()
             if not stripped:
                 continue
-            start = paragraph.start() + match.start() + (len(piece) - len(piece.lstrip()))
+            start = first + match.start() + (len(piece) - len(piece.lstrip()))
             spans.append((start, start + len(stripped)))
     return spans
 

@@ -33,7 +33,8 @@ def screen_keys(screen: Screen) -> list[tuple[str, str]]:
             continue
         if not active.enabled:
             continue
-        description = binding.description or binding.action.replace("_", " ")
+        # The tooltip is the longer description where the footer's word is too short.
+        description = binding.tooltip or binding.description or binding.action.replace("_", " ")
         shown = app.get_key_display(binding)
         by_action.setdefault((binding.action, description), []).append(shown)
     return [(" / ".join(dict.fromkeys(keys)), what) for (_, what), keys in by_action.items()]

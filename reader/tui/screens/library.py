@@ -62,7 +62,7 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         Binding("r", "mark('read')", "Read"),
         Binding("u", "mark('unread')", "Unread", show=False),
         Binding("x", "mark('archived')", "Archive", show=False),
-        Binding("v", "select", "Select"),
+        Binding("v", "select", "Select", tooltip="Select for a bulk action"),
         Binding("asterisk", "select_all", "Select all shown", show=False),
         Binding("t", "tag", "Tag", show=False),
         Binding("d", "delete", "Delete", show=False),
@@ -168,7 +168,7 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         if layout != self.columns:
             self.columns = layout
             for key, width in layout:
-                table.add_column(self.header(key), width=width, key=key)
+                table.add_column(self.header_label(key), width=width, key=key)
         else:
             self.label_columns()
         for article_id in self.order:
@@ -196,10 +196,14 @@ class LibraryScreen(ScreenBasics, Screen[None]):
             label += " ↓" if self.listing.descending else " ↑"
         return label
 
+    def header_label(self, key: str) -> Text:
+        right = key in ("id", "reading_time", "progress")
+        return Text(self.header(key), justify="right" if right else "left")
+
     def label_columns(self) -> None:
         table = self.query_one("#queue", DataTable)
         for column in table.ordered_columns:
-            column.label = Text(self.header(str(column.key.value)))
+            column.label = self.header_label(str(column.key.value))
         table.refresh()
 
     def show_status(self) -> None:

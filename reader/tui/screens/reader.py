@@ -46,7 +46,10 @@ class ArticleScreen(ScreenBasics, Screen[None]):
         Binding("tab", "panel", "Notes"),
         Binding("e", "edit", "Edit note", show=False),
         Binding("d", "delete", "Delete note or highlight", show=False),
-        Binding("m", "mark_read", "Mark read"),
+        Binding("m", "mark_read", "Mark read", show=False),
+        # The screen keys work here too, but the footer keeps its room for reading keys.
+        *(Binding(str(n), f"app.switch_mode('{mode}')", mode.capitalize(), show=False)
+          for n, mode in enumerate(("library", "search", "themes", "digest"), 1)),
         # While selecting, these move the selection instead of the text.
         Binding("j,down", "grow(1)", "Longer selection", show=False, priority=True),
         Binding("k,up", "grow(-1)", "Shorter selection", show=False, priority=True),
