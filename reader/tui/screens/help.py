@@ -23,9 +23,18 @@ MOVING = [
 ]
 
 
+# Textual's own screen keys go last: focus moves and copying are not reader's actions.
+TEXTUAL_OWN = {"app.focus_next", "app.focus_previous", "focus_next", "focus_previous",
+               "screen.copy_text", "copy_text", "maximize", "minimize"}
+
+
 def screen_keys(screen: Screen) -> list[tuple[str, str]]:
-    """(keys, what they do) for every binding active on `screen`, hidden ones included."""
-    by_action: dict[tuple[str, str], list[str]] = {}
+    """(keys, what they do) for every binding active on `screen`, hidden ones included.
+
+    The screen's own keys come first, then the app's, then those of the focused widget;
+    keys for the same action share a row ("↓ / j").
+    """
+    rows: dict[tuple[int, str], tuple[list[str], str]] = {}
     app = screen.app
     for key, active in screen.active_bindings.items():
         binding = active.binding
@@ -33,11 +42,16 @@ def screen_keys(screen: Screen) -> list[tuple[str, str]]:
             continue
         if not active.enabled:
             continue
+        node = active.node
+        rank = 0 if node is screen else 1 if node is app else 2
+        if binding.action in TEXTUAL_OWN:
+            rank = 3
         # The tooltip is the longer description where the footer's word is too short.
-        description = binding.tooltip or binding.description or binding.action.replace("_", " ")
-        shown = app.get_key_display(binding)
-        by_action.setdefault((binding.action, description), []).append(shown)
-    return [(" / ".join(dict.fromkeys(keys)), what) for (_, what), keys in by_action.items()]
+        what = binding.tooltip or binding.description or binding.action.replace("_", " ")
+        keys, _ = rows.setdefault((rank, binding.action), ([], what))
+        keys.append(app.get_key_display(binding))
+    ordered = sorted(rows.items(), key=lambda item: item[0][0])
+    return [(" / ".join(dict.fromkeys(keys)), what) for _, (keys, what) in ordered]
 
 
 class HelpScreen(ModalScreen[None]):

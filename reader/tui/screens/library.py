@@ -14,7 +14,7 @@ from textual.worker import Worker, get_current_worker
 
 from reader.models import Article
 from reader.services.library.browse import SHOWS, SORTS, LibraryPage, Listing
-from reader.tui.format import queue_cells, title_of
+from reader.tui.format import fetch_state, queue_cells, title_of
 from reader.tui.messages import PageLoaded, WorkFinished, WorkProgress
 from reader.tui.screens.base import ScreenBasics
 from reader.tui.screens.modals import AddArticles, Confirm, TextPrompt
@@ -94,7 +94,7 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         yield Header()
         yield Tabs(*(Tab(name, id=f"filter-{name}") for name in FILTERS), id="filters")
         yield Input(placeholder="filter by title, site or URL (escape returns to the list)",
-                    id="library-filter")
+                    id="library-filter", compact=True)
         yield Static("", id="library-status", markup=False)
         yield QueueTable(id="queue", cursor_type="row", zebra_stripes=True)
         yield Static("", id="queue-empty", markup=False)
@@ -103,7 +103,6 @@ class LibraryScreen(ScreenBasics, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#queue", DataTable).loading = True
-        self.query_one("#library-filter", Input).display = False
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -215,6 +214,11 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         parts.append(f"sorted by {sort} {'↓' if self.listing.descending else '↑'} (s, S)")
         if self.selected:
             parts.append(f"{len(self.selected)} selected (v, escape clears)")
+        states = {fetch_state(a) for a in self.articles.values()}
+        if "failed" in states:
+            parts.append("! fetch failed (F retries)")
+        if "queued" in states:
+            parts.append("○ not fetched yet (f)")
         self.query_one("#library-status", Static).update(" · ".join(parts))
 
     @on(DataTable.RowHighlighted, "#queue")
@@ -268,9 +272,9 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         self.query_one("#filters", Tabs).active = f"filter-{FILTERS[index]}"
 
     def action_filter_words(self) -> None:
-        box = self.query_one("#library-filter", Input)
-        box.display = True
-        box.focus()
+        # At once, not after a refresh (as focus() does): the keys typed right after / are
+        # already queued and must land in the box. It is always shown for the same reason.
+        self.set_focus(self.query_one("#library-filter", Input))
 
     @on(Input.Changed, "#library-filter")
     def words_changed(self, event: Input.Changed) -> None:
@@ -285,7 +289,6 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         box = self.query_one("#library-filter", Input)
         if event.key in ("escape", "down") and box.has_focus:
             event.stop()
-            box.display = bool(box.value)
             self.query_one("#queue", DataTable).focus()
 
     def action_clear(self) -> None:
@@ -297,7 +300,6 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         box = self.query_one("#library-filter", Input)
         if box.value:
             box.value = ""
-            box.display = False
         else:
             self.app.action_close_panel()  # type: ignore[attr-defined]
 

@@ -31,6 +31,7 @@ from reader.tui.widgets import ResultList, TextScroll
 PROGRESS_DELAY = 0.8
 # Progress is the furthest point reached: smaller moves than this are not worth a write.
 PROGRESS_STEP = 0.01
+SELECTING_HINT = "Selecting: j/k longer or shorter · l/← move · h or enter keeps it · esc drops it"
 # The notes panel shows by itself from this width; below it, `a` toggles it.
 PANEL_WIDTH = 100
 
@@ -69,6 +70,7 @@ class ArticleScreen(ScreenBasics, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="article-header")
+        yield Static(SELECTING_HINT, id="article-selecting", markup=False)
         with Horizontal(id="article-main"):
             yield TextScroll(id="article-body")
             yield ResultList(id="article-notes")
@@ -146,6 +148,7 @@ class ArticleScreen(ScreenBasics, Screen[None]):
             if h.start_char is not None and h.end_char is not None
         ]
         selection = self.selection_span()
+        self.query_one("#article-selecting").display = selection is not None
         for paragraph in self.query(Paragraph):
             paragraph.paint(spans, selection)
 
@@ -229,8 +232,6 @@ class ArticleScreen(ScreenBasics, Screen[None]):
         else:
             index = self.first_visible_sentence()
             self.selecting = (index, index)
-            self.notify("j/k: longer or shorter · l/←: move · h or enter keeps it · escape drops it",
-                        title="Selecting", timeout=6)
         self.paint()
 
     def action_grow(self, step: int) -> None:
