@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -107,9 +107,10 @@ class LibraryScreen(ScreenBasics, Screen[None]):
     def on_screen_resume(self) -> None:
         self.reload()
 
-    def on_resize(self) -> None:
-        if self.columns and column_layout(self.size.width) != self.columns:
-            self.redraw()
+    def on_resize(self, event: events.Resize) -> None:
+        # The event's size is the new one; the screen's own may not be updated yet.
+        if self.columns and column_layout(event.size.width) != self.columns:
+            self.redraw(width=event.size.width)
 
     # -- loading -------------------------------------------------------------------
     def reload(self) -> None:
@@ -157,12 +158,12 @@ class LibraryScreen(ScreenBasics, Screen[None]):
                             progress_in_state=not wide, long_dates=wide)
         return [cells[key] for key, _ in self.columns]
 
-    def redraw(self, keep: int | None = None, row: int = 0) -> None:
+    def redraw(self, keep: int | None = None, row: int = 0, width: int | None = None) -> None:
         """Rebuild the table from the loaded rows with columns that fit this width."""
         table = self.query_one("#queue", DataTable)
         if keep is None:
             keep, row = self.current_id(), table.cursor_row
-        layout = column_layout(self.size.width)
+        layout = column_layout(width or self.size.width)
         table.clear(columns=layout != self.columns)
         if layout != self.columns:
             self.columns = layout
