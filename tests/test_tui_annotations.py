@@ -75,7 +75,7 @@ def test_highlights_by_offsets_and_by_quote_edit_and_delete(ctx, library):
     assert notes.delete_note(note_id).notes == []
 
 
-def test_cli_lists_adds_edits_and_deletes(ctx, make_library, reader_home):
+def test_cli_lists_adds_edits_and_deletes(ctx, library, reader_home):
     hedges = ids_by_title(library)["Why hedgerows matter"]
     runner = CliRunner()
     home = ["--home", str(reader_home)]
@@ -193,3 +193,12 @@ def test_a_paragraph_with_control_characters_maps_selections_to_the_source():
     hi = paragraph.shown.index(" a bell")
     start, end = paragraph.selected_span(Selection(Offset(lo, 0), Offset(hi, 0)))
     assert source[start - 100:end - 100].replace("\x07", "") == "text with"
+
+
+def test_a_heading_glued_to_the_paragraph_before_it_stands_apart():
+    from reader.tui.article_text import blocks
+
+    text = "Title\n\nFirst paragraph\nwrapped.\nA heading\n\nNext paragraph."
+    shown = [(text[a:b], heading) for a, b, heading in blocks(text, {"Title", "A heading"})]
+    assert shown == [("Title", True), ("First paragraph\nwrapped.", False), ("A heading", True),
+                     ("Next paragraph.", False)]

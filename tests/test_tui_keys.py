@@ -105,7 +105,7 @@ async def test_the_palette_holds_readers_actions_with_their_keys(ctx, library):
         assert "Export" in app.screen.prompt_title
 
 
-async def test_export_from_the_ui_writes_the_library(ctx, make_library, tmp_path):
+async def test_export_from_the_ui_writes_the_library(ctx, library, tmp_path):
     out = tmp_path / "all.jsonl"
     app = make_app(ctx)
     async with app.run_test(size=SIZE) as pilot:

@@ -10,11 +10,27 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from reader.services.context import LibraryContext
-from reader.tui.screens.digest import DigestScreen
 from reader.tui.screens.library import LibraryScreen
-from reader.tui.screens.search import SearchScreen
-from reader.tui.screens.themes import ThemesScreen
 from reader.tui.services import Services
+
+
+def _search() -> Screen:
+    from reader.tui.screens.search import SearchScreen
+
+    return SearchScreen()
+
+
+def _themes() -> Screen:
+    from reader.tui.screens.themes import ThemesScreen
+
+    return ThemesScreen()
+
+
+def _digest() -> Screen:
+    from reader.tui.screens.digest import DigestScreen
+
+    return DigestScreen()
+
 
 # (palette title, what it does, key, mode to go to first, action to run there)
 COMMANDS = (
@@ -40,11 +56,12 @@ class ReaderApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "reader"
+    # Only the library is imported for the first paint; the other screens on first visit.
     MODES = {
         "library": LibraryScreen,
-        "search": SearchScreen,
-        "themes": ThemesScreen,
-        "digest": DigestScreen,
+        "search": _search,
+        "themes": _themes,
+        "digest": _digest,
     }
     DEFAULT_MODE = "library"
     BINDINGS = [
@@ -66,8 +83,9 @@ class ReaderApp(App[None]):
     async def action_search(self) -> None:
         """Go to the search screen with the cursor in the query box."""
         await self.switch_mode("search")
-        if isinstance(self.screen, SearchScreen):
-            self.screen.focus_query()
+        focus_query = getattr(self.screen, "focus_query", None)
+        if focus_query is not None:
+            focus_query()
 
     def action_help(self) -> None:
         """Show every key of the current screen."""

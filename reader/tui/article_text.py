@@ -17,7 +17,7 @@ from textual.widgets import Static
 from reader.services.library.annotations import paragraphs
 from reader.textsafe import terminal_safe
 
-__all__ = ["Paragraph", "headings", "paragraphs"]
+__all__ = ["Paragraph", "blocks", "headings", "paragraphs"]
 
 # A line break inside a paragraph is a soft wrap unless the next line starts a list item.
 _SOFT_BREAK = re.compile(r"\n(?![-*•+] |\d+[.)] )")
@@ -33,6 +33,26 @@ def headings(markdown: str | None) -> set[str]:
         m.group(1).strip()
         for m in re.finditer(r"^#{1,6}\s+(.+?)\s*#*\s*$", markdown, flags=re.MULTILINE)
     }
+
+
+def blocks(text: str, heads: set[str]) -> list[tuple[int, int, bool]]:
+    """(start, end, is heading) of each block to show: paragraphs, with heading lines apart.
+
+    Extraction can glue a heading to the paragraph before it with a single line break.
+    """
+    out: list[tuple[int, int, bool]] = []
+    for first, last in paragraphs(text):
+        start = first
+        for line in re.finditer(r"[^\n]+", text[first:last]):
+            a, b = first + line.start(), first + line.end()
+            if text[a:b].strip() in heads:
+                if text[start:a].strip():
+                    out.append((start, a - 1 if text[a - 1] == "\n" else a, False))
+                out.append((a, b, True))
+                start = b + 1
+        if start < last and text[start:last].strip():
+            out.append((start, last, False))
+    return out
 
 
 class Paragraph(Static):

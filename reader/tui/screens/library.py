@@ -22,7 +22,7 @@ from reader.tui.widgets import ActivityBar, QueueTable
 
 FILTERS = tuple(SHOWS)
 # Rows fetched per page; the next page loads when the cursor comes within MORE_AT of the end.
-PAGE, MORE_AT = 200, 20
+PAGE, MORE_AT = 80, 20
 HEADERS = {
     "mark": "", "id": "Id", "state": "State", "title": "Title", "site": "Site", "added": "Added",
     "reading_time": "Reading time", "progress": "Progress", "theme": "Top theme",

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerFailed
 
 from reader.models import Article
-from reader.tui.article_text import Paragraph, headings, paragraphs
+from reader.tui.article_text import Paragraph, blocks, headings
 from reader.tui.format import annotation_options, article_header, empty_body, reading_state
 from reader.tui.messages import ArticleLoaded
 from reader.tui.screens.base import ScreenBasics
@@ -99,10 +99,9 @@ class ArticleScreen(ScreenBasics, Screen[None]):
         body = self.query_one("#article-body", TextScroll)
         text = article.text or ""
         if text.strip():
-            heads = headings(article.markdown)
             await body.mount_all(
-                Paragraph(text[a:b], a, heading=text[a:b].strip() in heads)
-                for a, b in paragraphs(text)
+                Paragraph(text[a:b], a, heading=heading)
+                for a, b, heading in blocks(text, headings(article.markdown))
             )
             from reader.services.library.annotations import sentences
 
