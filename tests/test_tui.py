@@ -230,8 +230,9 @@ async def test_reader_marks_read_and_saves_notes_and_highlights(ctx, library):
         await pilot.press("enter")
         await settle(pilot)
 
-        await pilot.press("v")  # select the first sentence in view, then one more
-        await pilot.press("j")
+        await pilot.press("v")  # select the first sentence in view (the title),
+        await pilot.press("l")  # move to the next one,
+        await pilot.press("j")  # and take one more
         await pilot.press("h")
         await settle(pilot)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from textual.widgets import DataTable, Input, OptionList
 
@@ -114,7 +116,8 @@ async def test_export_from_the_ui_writes_the_library(ctx, library, tmp_path):
         app.screen.query_one(Input).value = str(out)
         await pilot.press("enter")
         await settle(pilot)
-    assert len(out.read_text().splitlines()) == 4
+    kinds = [json.loads(line)["kind"] for line in out.read_text().splitlines()]
+    assert kinds.count("article") == 4
 
 
 async def test_search_after_a_query_the_screen_keys_work_and_escape_leaves_the_box(ctx, library):

@@ -20,22 +20,16 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 def reading_state(article: Article) -> str:
     """unread, reading, read or archived."""
-    return getattr(article, "state", None) or {
-        "queued": "unread", "failed": "unread"
-    }.get(article.status, article.status)  # type: ignore[attr-defined]
+    return article.state
 
 
 def fetch_state(article: Article) -> str:
     """queued, fetched, failed or provided."""
-    found = getattr(article, "fetch_state", None)
-    if found:
-        return found
-    status = article.status  # type: ignore[attr-defined]
-    return status if status in ("queued", "failed") else "fetched"
+    return article.fetch_state
 
 
 def fetch_error(article: Article) -> str | None:
-    return getattr(article, "fetch_error", None) or getattr(article, "error", None)
+    return article.fetch_error
 
 
 def flags(article: Article) -> list[str]:
@@ -179,8 +173,7 @@ def _host(url: str) -> str:
 
 def search_hit(hit) -> Content:
     """A search result: the title, id, where it is from, and the snippet with matches marked."""
-    status = getattr(hit, "state", None) or getattr(hit, "status", None)
-    meta = " · ".join(p for p in (f"#{hit.article_id}", hit.site or _host(hit.url), status) if p)
+    meta = " · ".join(p for p in (f"#{hit.article_id}", hit.site or _host(hit.url), hit.state) if p)
     # Sanitising can shorten the snippet; mark matches only where the text kept its length.
     raw = hit.snippet or ""
     clean = terminal_safe(raw)
