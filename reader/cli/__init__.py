@@ -13,7 +13,8 @@ import click
 
 from reader.errors import ReaderError
 
-AREAS = ("library", "duplicates", "search", "themes", "digest", "tui", "demo")
+AREAS = ("library", "annotations", "duplicates", "search", "themes", "digest", "tui", "serve",
+         "demo")
 
 
 class ReaderGroup(click.Group):

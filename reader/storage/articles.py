@@ -35,6 +35,12 @@ def _article(row: dict[str, Any]) -> Article:
     return Article(**data)
 
 
+def _annotation_table(kind: str) -> str:
+    if kind not in ("notes", "highlights"):
+        raise ValueError(f"not an annotation table: {kind!r}")
+    return kind
+
+
 class ArticleStore:
     """Reads and writes articles through one connection."""
 
@@ -65,12 +71,13 @@ class ArticleStore:
         *,
         order: str = "added_at desc, id desc",
         limit: int | None = None,
+        offset: int = 0,
         full: bool = False,
     ) -> list[Article]:
         cols = "*" if full else ", ".join(LIST_COLUMNS)
         sql = f"select {cols} from articles where {where} order by {order}"
         if limit:
-            sql += f" limit {int(limit)}"
+            sql += f" limit {int(limit)} offset {int(offset)}"
         cursor = self.db.execute(sql, list(params))
         names = [d[0] for d in cursor.description]
         articles = [_article(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
@@ -96,6 +103,26 @@ class ArticleStore:
             clauses.append("id in (select article_id from article_tags where tag = ?)")
             params.append(tag)
         return self.query(" and ".join(clauses) or "1", params, limit=limit)
+
+    def count(self, where: str = "1", params: Sequence[Any] = ()) -> int:
+        return self.db.execute(f"select count(*) from articles where {where}", list(params)).fetchone()[0]
+
+    def top_themes(self, article_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+        """article id -> (theme id, title) of its strongest shown theme, for those that have one."""
+        if not article_ids or not self.db["article_themes"].exists():
+            return {}
+        marks = ",".join("?" * len(article_ids))
+        rows = self.db.execute(
+            "select a.article_id, t.id, coalesce(t.name, t.llm_label, t.label) "
+            "from article_themes a join themes t on t.id = a.theme_id "
+            f"where a.article_id in ({marks}) and t.hidden = 0 and t.retired_at is null "
+            "order by a.article_id, a.strength desc",
+            list(article_ids),
+        ).fetchall()
+        found: dict[int, tuple[int, str]] = {}
+        for article_id, theme_id, title in rows:
+            found.setdefault(article_id, (theme_id, title))
+        return found
 
     def html(self, article_id: int) -> str | None:
         row = self.db.execute("select html from articles where id = ?", [article_id]).fetchone()
@@ -130,7 +157,7 @@ class ArticleStore:
             )
         for hid, article_id, text, note, created, start, end, updated in self.db.execute(
             f"select id, article_id, text, note, created_at, start_char, end_char, updated_at "
-            f"from highlights where article_id in ({marks}) order by id",
+            f"from highlights where article_id in ({marks}) order by coalesce(start_char, 1e18), id",
             ids,
         ):
             by_id[article_id].highlights.append(
@@ -218,6 +245,26 @@ class ArticleStore:
                 "updated_at": updated_at,
             }
         ).last_pk
+
+    # -- one note or highlight, by its own id ----------------------------------------------
+    def annotation(self, kind: str, annotation_id: int) -> dict[str, Any]:
+        """The row of one note or highlight (`kind` is "notes" or "highlights")."""
+        table = _annotation_table(kind)
+        rows = list(self.db[table].rows_where("id = ?", [annotation_id]))
+        if not rows:
+            raise NotFound(f"no {table[:-1]} with id {annotation_id}")
+        return rows[0]
+
+    def update_annotation(self, kind: str, annotation_id: int, **values: Any) -> None:
+        table = _annotation_table(kind)
+        self.annotation(kind, annotation_id)
+        values["updated_at"] = utcnow()
+        self.db[table].update(annotation_id, values)
+
+    def delete_annotation(self, kind: str, annotation_id: int) -> None:
+        table = _annotation_table(kind)
+        self.annotation(kind, annotation_id)
+        self.db.execute(f"delete from {table} where id = ?", [annotation_id])
 
     def delete(self, article_id: int) -> None:
         """Delete an article and everything that hangs off it."""

@@ -6,21 +6,36 @@ from rich.text import Text
 from textual.content import Content
 
 from reader.models import Article
+from reader.textsafe import terminal_safe
 
-STATUS_STYLE = {
-    "queued": "dim",
-    "failed": "red",
+STATE_STYLE = {
     "unread": "bold",
     "reading": "cyan",
     "read": "green",
     "archived": "dim italic",
 }
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def reading_state(article: Article) -> str:
+    """unread, reading, read or archived."""
+    return article.state
+
+
+def fetch_state(article: Article) -> str:
+    """queued, fetched, failed or provided."""
+    return article.fetch_state
+
+
+def fetch_error(article: Article) -> str | None:
+    return article.fetch_error
+
 
 def flags(article: Article) -> list[str]:
     """Short warnings a reader should see in the queue: failed, thin, duplicate."""
     found = []
-    if article.fetch_state == "failed" or article.fetch_error:
+    if fetch_state(article) == "failed" or fetch_error(article):
         found.append("failed")
     if article.extraction_note or article.extraction in ("fallback", "none"):
         found.append("thin")
@@ -30,65 +45,105 @@ def flags(article: Article) -> list[str]:
 
 
 def minutes(article: Article) -> str:
-    return f"{article.reading_minutes}m" if article.reading_minutes else ""
+    return f"{article.reading_minutes} min" if article.reading_minutes else ""
 
 
 def title_of(article: Article) -> str:
-    return article.title or article.url
+    return terminal_safe(article.title or article.url, single_line=True)
 
 
-def queue_cells(article: Article) -> dict[str, Text]:
+def day(iso: str | None, *, year: bool = False) -> str:
+    """An ISO timestamp as people write a date: '3 Dec', or '3 Dec 2026' with the year."""
+    if not iso or len(iso) < 10:
+        return ""
+    y, m, d = iso[:4], int(iso[5:7]), int(iso[8:10])
+    return f"{d} {MONTHS[m - 1]} {y}" if year else f"{d} {MONTHS[m - 1]}"
+
+
+def marker(article: Article, selected: bool) -> Text:
+    """Two characters: ● when selected, then ! for a failed fetch or ○ for one not fetched yet."""
+    state = fetch_state(article)
+    sign, style = ("!", "bold red") if state == "failed" else ("○", "dim") if state == "queued" else (" ", "")
+    return Text.assemble(("●" if selected else " ", "bold magenta"), (sign, style))
+
+
+def queue_cells(
+    article: Article, *, theme: str = "", selected: bool = False, progress_in_state: bool = True,
+    long_dates: bool = False,
+) -> dict[str, Text]:
     """The cells of one queue row by column; Text keeps brackets in titles from being markup."""
-    status = article.state if article.has_text else article.fetch_state
-    if status == "reading" and article.progress:
-        status = f"{status} {round(article.progress * 100)}%"
+    state = reading_state(article)
+    shown = state
+    if progress_in_state and state == "reading" and article.progress:
+        shown = f"{state} {round(article.progress * 100)}%"
     return {
-        "status": Text(status, style=STATUS_STYLE.get(status.split()[0], "")),
+        "mark": marker(article, selected),
+        "id": Text(str(article.id), justify="right", style="dim"),
+        "state": Text(shown, style=STATE_STYLE.get(state, ""), no_wrap=True, overflow="ellipsis"),
         "title": Text(title_of(article), no_wrap=True, overflow="ellipsis"),
         "site": Text(
-            article.site or _host(article.url), no_wrap=True, overflow="ellipsis", style="dim"
+            terminal_safe(article.site or _host(article.url), single_line=True),
+            no_wrap=True, overflow="ellipsis", style="dim",
         ),
-        "time": Text(minutes(article), justify="right"),
-        "tags": Text(", ".join(article.tags), no_wrap=True, overflow="ellipsis", style="italic"),
+        "added": Text(day(article.added_at, year=long_dates), style="dim"),
+        "reading_time": Text(minutes(article), justify="right"),
+        "progress": Text(f"{round(article.progress * 100)}%" if article.progress else "",
+                         justify="right"),
+        "theme": Text(terminal_safe(theme, single_line=True), no_wrap=True, overflow="ellipsis",
+                      style="italic"),
+        "tags": Text(terminal_safe(", ".join(article.tags), single_line=True), no_wrap=True,
+                     overflow="ellipsis", style="italic"),
         "flags": Text(" ".join(flags(article)), style="yellow"),
     }
 
 
 def article_header(article: Article) -> Content:
-    """Title on the first line; site, author, reading time, state and tags on the second."""
-    parts = [article.site or _host(article.url)]
+    """Title on the first line; id, site, author, reading time, state and tags on the second."""
+    parts = [f"#{article.id}", article.site or _host(article.url)]
     if article.author:
         parts.append(f"by {article.author}")
     if article.reading_minutes:
         parts.append(f"{article.reading_minutes} min read")
-    state = article.state
-    if article.progress and article.state in ("reading", "read"):
+    state = reading_state(article)
+    if article.progress and state in ("reading", "read"):
         state += f" {round(article.progress * 100)}%"
     parts.append(state)
+    if article.added_at:
+        parts.append(f"added {day(article.added_at, year=True)}")
     if article.tags:
         parts.append("#" + " #".join(article.tags))
     return Content.from_markup(
-        "[b]$title[/b]\n[dim]$meta[/dim]", title=title_of(article), meta=" · ".join(parts)
+        "[b]$title[/b]\n[dim]$meta[/dim]",
+        title=title_of(article),
+        meta=terminal_safe(" · ".join(parts), single_line=True),
     )
 
 
-def annotations(article: Article) -> Content:
-    """Highlights and notes for the side panel, oldest first."""
-    pieces: list[Content] = []
-    pieces.append(Content.from_markup(f"[b]Highlights[/b] ({len(article.highlights)})\n"))
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def annotation_options(article: Article) -> list[tuple[Content, str | None]]:
+    """The notes panel: headings (no id), then each highlight and note with its id as the key."""
+    rows: list[tuple[Content, str | None]] = [
+        (Content.from_markup(f"[b]Highlights[/b] ({len(article.highlights)})"), None)
+    ]
     for h in article.highlights:
-        pieces.append(Content.from_markup("[$accent]▌[/] $text\n", text=h.text))
+        text = Content.from_markup("[$accent]▌[/] $text", text=_clip(terminal_safe(h.text, single_line=True), 140))
         if h.note:
-            pieces.append(Content.from_markup("  [dim]$note[/dim]\n", note=h.note))
+            text = Content.assemble(text, Content.from_markup("\n  [dim]$n[/dim]",
+                                                              n=terminal_safe(h.note)))
+        rows.append((text, f"highlight-{h.id}"))
     if not article.highlights:
-        pieces.append(Content.from_markup("[dim]none yet: press h[/dim]\n"))
-    pieces.append(Content.from_markup(f"\n[b]Notes[/b] ({len(article.notes)})\n"))
+        rows.append((Content.from_markup("[dim]select with v or the mouse, then h[/dim]"), None))
+    rows.append((Content.from_markup(f"[b]Notes[/b] ({len(article.notes)})"), None))
     for n in article.notes:
-        when = (n.created_at or "")[:10]
-        pieces.append(Content.from_markup("• $text [dim]$when[/dim]\n", text=n.text, when=when))
+        when = day(n.created_at, year=True)
+        rows.append((Content.from_markup("• $text [dim]$when[/dim]", text=terminal_safe(n.text),
+                                         when=when), f"note-{n.id}"))
     if not article.notes:
-        pieces.append(Content.from_markup("[dim]none yet: press n[/dim]\n"))
-    return Content.assemble(*pieces)
+        rows.append((Content.from_markup("[dim]none yet: press n[/dim]"), None))
+    return rows
 
 
 def body_markdown(article: Article) -> str | None:
@@ -98,10 +153,12 @@ def body_markdown(article: Article) -> str | None:
 
 def empty_body(article: Article) -> str:
     """What to say when an article has no text yet."""
-    if article.fetch_state == "queued":
+    state = fetch_state(article)
+    if state == "queued":
         return "Not fetched yet. Press f in the library to fetch the queue."
-    if article.fetch_state == "failed":
-        return f"The fetch failed: {article.fetch_error or 'unknown error'}. Press F in the library to retry."
+    if state == "failed":
+        error = terminal_safe(fetch_error(article) or "unknown error", single_line=True)
+        return f"The fetch failed: {error}. Press F in the library to retry."
     return "This article has no text."
 
 
@@ -115,13 +172,19 @@ def _host(url: str) -> str:
 
 
 def search_hit(hit) -> Content:
-    """A search result: the title, where it is from, and the snippet with matches marked."""
-    meta = " · ".join(p for p in (hit.site or _host(hit.url), hit.state) if p)
-    snippet = Content(hit.snippet)
-    for start, end in hit.spans:
-        snippet = snippet.stylize("bold $text-accent", start, end)
+    """A search result: the title, id, where it is from, and the snippet with matches marked."""
+    meta = " · ".join(p for p in (f"#{hit.article_id}", hit.site or _host(hit.url), hit.state) if p)
+    # Sanitising can shorten the snippet; mark matches only where the text kept its length.
+    raw = hit.snippet or ""
+    clean = terminal_safe(raw)
+    snippet = Content(clean)
+    if len(clean) == len(raw):
+        for start, end in hit.spans:
+            snippet = snippet.stylize("bold $text-accent", start, end)
     head = Content.from_markup(
-        "[b]$title[/b]  [dim]$meta[/dim]\n", title=hit.title or hit.url, meta=meta
+        "[b]$title[/b]  [dim]$meta[/dim]\n",
+        title=terminal_safe(hit.title or hit.url, single_line=True),
+        meta=terminal_safe(meta, single_line=True),
     )
     return Content.assemble(head, snippet, "\n")
 

@@ -43,6 +43,14 @@ class ArticlesLoaded(Message):
 
 
 @dataclass
+class PageLoaded(Message):
+    """A page of the library listing (`page` is a LibraryPage) for the listing it was asked for."""
+
+    listing: Any
+    page: Any
+
+
+@dataclass
 class ArticleLoaded(Message):
     """One article, with its text, notes and highlights (after a load or a change)."""
 

@@ -1,72 +1,105 @@
-"""The library: the queue as a table, filtered by status, with the keys that change it."""
+"""The library: the queue as a table, paged from SQLite, filtered as you type, sorted by any column."""
 
 from __future__ import annotations
 
-from textual import on, work
+from dataclasses import replace
+
+from rich.text import Text
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, Tab, Tabs
+from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
 from textual.worker import Worker, get_current_worker
 
 from reader.models import Article
-from reader.tui.format import queue_cells, title_of
-from reader.tui.messages import ArticlesLoaded, WorkFinished, WorkProgress
+from reader.services.library.browse import SHOWS, SORTS, LibraryPage, Listing
+from reader.tui.format import fetch_state, queue_cells, title_of
+from reader.tui.messages import PageLoaded, WorkFinished, WorkProgress
 from reader.tui.screens.base import ScreenBasics
 from reader.tui.screens.modals import AddArticles, Confirm, TextPrompt
-from reader.tui.widgets import ActivityBar
+from reader.tui.widgets import ActivityBar, QueueTable
 
-FILTERS = ("all", "unread", "reading", "queued", "read", "archived", "failed")
-# (key, width) of each column but the title, which takes what is left; narrow screens drop tags.
-WIDE = (("status", 12), ("title", 0), ("site", 18), ("time", 4), ("tags", 14), ("flags", 10))
-NARROW = (("status", 12), ("title", 0), ("site", 12), ("time", 4), ("flags", 8))
+FILTERS = tuple(SHOWS)
+# Rows fetched per page; the next page loads when the cursor comes within MORE_AT of the end.
+PAGE, MORE_AT = 80, 20
+HEADERS = {
+    "mark": "", "id": "Id", "state": "State", "title": "Title", "site": "Site", "added": "Added",
+    "reading_time": "Reading time", "progress": "Progress", "theme": "Top theme",
+}
+# (key, width) of each column but the title, which takes what is left. Wider screens add columns.
+NARROW = (("mark", 2), ("id", 5), ("state", 11), ("title", 0), ("added", 6), ("reading_time", 12))
+MEDIUM = (("mark", 2), ("id", 5), ("state", 11), ("title", 0), ("site", 14), ("added", 6),
+          ("reading_time", 12), ("theme", 16))
+WIDE = (("mark", 2), ("id", 5), ("state", 8), ("title", 0), ("site", 18), ("added", 11),
+        ("reading_time", 12), ("progress", 8), ("theme", 20))
 # Per column: one cell of padding each side; for the table: its margin and scrollbar.
 CELL_PADDING, TABLE_CHROME = 2, 4
 MIN_TITLE = 24
+SORT_ORDER = ("added", "title", "site", "state", "reading_time", "progress", "theme", "id", "error")
 
 
 def column_layout(width: int) -> tuple[tuple[str, int], ...]:
     """The queue's columns for a screen this wide, the title filling the rest."""
-    for columns in (WIDE, NARROW):
+    for columns in (WIDE, MEDIUM, NARROW):
         used = sum(w for _, w in columns) + CELL_PADDING * len(columns) + TABLE_CHROME
-        if width - used >= MIN_TITLE or columns is NARROW:
+        if width - used >= 30 or columns is NARROW:
             title = max(MIN_TITLE, width - used)
             return tuple((key, title if key == "title" else w) for key, w in columns)
     raise AssertionError("unreachable")
 
 
 class LibraryScreen(ScreenBasics, Screen[None]):
-    """Every article in a table; the keys in the footer act on the highlighted one."""
+    """Every article in a table; the keys act on the selected articles, else the highlighted one."""
 
     TITLE = "Library"
     AUTO_FOCUS = "#queue"
     BINDINGS = [
         Binding("a", "add", "Add"),
         Binding("f", "fetch", "Fetch"),
-        Binding("F", "fetch(True)", "Retry failed", show=False),
+        Binding("F", "fetch(True)", "Retry failed fetches", show=False),
+        Binding("slash", "filter_words", "Filter"),
         Binding("r", "mark('read')", "Read"),
-        Binding("u", "mark('unread')", "Unread"),
-        Binding("x", "mark('archived')", "Archive"),
-        Binding("t", "tag", "Tag"),
-        Binding("d", "delete", "Delete"),
-        Binding("left_square_bracket", "filter(-1)", "Prev filter", show=False),
-        Binding("right_square_bracket", "filter(1)", "Next filter", show=False),
+        Binding("u", "mark('unread')", "Unread", show=False),
+        Binding("x", "mark('archived')", "Archive", show=False),
+        Binding("v", "select", "Select", tooltip="Select for a bulk action"),
+        Binding("asterisk", "select_all", "Select all shown", show=False),
+        Binding("t", "tag", "Tag", show=False),
+        Binding("d", "delete", "Delete", show=False),
+        Binding("s", "sort", "Sort"),
+        Binding("S", "reverse", "Reverse the order", show=False),
+        Binding("left_square_bracket", "filter(-1)", "Previous state filter", show=False),
+        Binding("right_square_bracket", "filter(1)", "Next state filter", show=False),
+        Binding("E", "export", "Export the library", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("escape", "clear", "Clear selection and filter", show=False),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.articles: dict[int, Article] = {}
-        self.status = "all"
+        self.themes: dict[int, tuple[int, str]] = {}
+        self.order: list[int] = []
+        self.selected: set[int] = set()
+        self.listing = Listing()
+        self.total = 0
+        self.loading_more = False
         self.columns: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def status(self) -> str:
+        return self.listing.show
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Tabs(*(Tab(name, id=f"filter-{name}") for name in FILTERS), id="filters")
-        yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        yield Input(placeholder="filter by title, site or URL (escape returns to the list)",
+                    id="library-filter", compact=True)
+        yield Static("", id="library-status", markup=False)
+        yield QueueTable(id="queue", cursor_type="row", zebra_stripes=True)
         yield Static("", id="queue-empty", markup=False)
         yield ActivityBar(id="activity")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#queue", DataTable).loading = True
@@ -74,51 +107,135 @@ class LibraryScreen(ScreenBasics, Screen[None]):
     def on_screen_resume(self) -> None:
         self.reload()
 
-    def on_resize(self) -> None:
-        if self.columns and column_layout(self.size.width) != self.columns:
-            self.reload()  # the rows are rebuilt with columns that fit
+    def on_resize(self, event: events.Resize) -> None:
+        # The event's size is the new one; the screen's own may not be updated yet.
+        if self.columns and column_layout(event.size.width) != self.columns:
+            self.redraw(width=event.size.width)
 
     # -- loading -------------------------------------------------------------------
     def reload(self) -> None:
-        self.load_articles(self.status)
+        """Load the listing again from the top, keeping as many rows as are loaded now."""
+        self.load_page(self.listing, 0, max(PAGE, len(self.order)))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="list")
-    def load_articles(self, status: str) -> None:
-        fetch = status in ("queued", "failed")  # tabs for the fetch state beside the reading ones
-        articles = self.services.library.list(
-            state=None if fetch else status, fetch_state=status if fetch else None
-        )
-        self.post_message(ArticlesLoaded(status, articles))
+    def load_page(self, listing: Listing, offset: int, limit: int) -> None:
+        from reader.services.library.browse import browse
 
-    def on_articles_loaded(self, message: ArticlesLoaded) -> None:
-        if message.status != self.status:
-            return  # a filter changed while this listing was loading
+        page = browse(self.services.ctx, listing, offset=offset, limit=limit)
+        if not get_current_worker().is_cancelled:
+            self.post_message(PageLoaded(listing, page))
+
+    def on_page_loaded(self, message: PageLoaded) -> None:
+        if message.listing != self.listing:
+            return  # the filter or order changed while this page was loading
+        page: LibraryPage = message.page
+        self.loading_more = False
+        if page.offset == 0:
+            current = self.current_id()
+            row = self.query_one("#queue", DataTable).cursor_row
+            self.articles, self.order, self.themes = {}, [], {}
+            self.total = page.total
+        for article in page.articles:
+            if article.id not in self.articles:
+                self.order.append(article.id)
+            self.articles[article.id] = article
+        self.themes.update(page.top_themes)
+        if page.offset == 0:
+            self.selected &= set(self.articles)
+        if page.offset == 0:
+            self.redraw(keep=current, row=row)
+        else:
+            table = self.query_one("#queue", DataTable)
+            for article in page.articles:
+                if str(article.id) not in table.rows:
+                    table.add_row(*self.cells(article), key=str(article.id))
+            self.show_status()
+
+    def cells(self, article: Article) -> list:
+        wide = any(key == "progress" for key, _ in self.columns)
+        theme = self.themes.get(article.id, (0, ""))[1]
+        cells = queue_cells(article, theme=theme, selected=article.id in self.selected,
+                            progress_in_state=not wide, long_dates=wide)
+        return [cells[key] for key, _ in self.columns]
+
+    def redraw(self, keep: int | None = None, row: int = 0, width: int | None = None) -> None:
+        """Rebuild the table from the loaded rows with columns that fit this width."""
         table = self.query_one("#queue", DataTable)
-        current, row = self.current_id(), table.cursor_row
-        layout = column_layout(self.size.width)
+        if keep is None:
+            keep, row = self.current_id(), table.cursor_row
+        layout = column_layout(width or self.size.width)
         table.clear(columns=layout != self.columns)
         if layout != self.columns:
             self.columns = layout
             for key, width in layout:
-                table.add_column(key.capitalize(), width=width, key=key)
-        self.articles = {a.id: a for a in message.articles}
-        for article in message.articles:
-            cells = queue_cells(article)
-            table.add_row(*(cells[key] for key, _ in layout), key=str(article.id))
+                table.add_column(self.header_label(key), width=width, key=key)
+        else:
+            self.label_columns()
+        for article_id in self.order:
+            table.add_row(*self.cells(self.articles[article_id]), key=str(article_id))
         table.loading = False
         # Stay on the same article; if it left this list, stay on the same line.
-        if current in self.articles:
-            table.move_cursor(row=table.get_row_index(str(current)))
+        if keep in self.articles:
+            table.move_cursor(row=table.get_row_index(str(keep)))
         elif table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
+        self.show_status()
         empty = self.query_one("#queue-empty", Static)
-        empty.display = not message.articles
-        if not message.articles:
-            empty.update(
-                "Your library is empty: press a to add a URL or a file."
-                if self.status == "all"
-                else f"Nothing is {self.status}."
-            )
+        empty.display = not self.order
+        if not self.order:
+            if self.listing.words:
+                empty.update(f"Nothing matches “{self.listing.words}”. Escape clears the filter.")
+            elif self.status == "all":
+                empty.update("Your library is empty: press a to add a URL or a file.")
+            else:
+                empty.update(f"Nothing is {self.status}.")
+
+    def header(self, key: str) -> str:
+        label = HEADERS[key]
+        if key == self.listing.sort or (key == "mark" and self.listing.sort == "error"):
+            label += " ↓" if self.listing.descending else " ↑"
+        return label
+
+    def header_label(self, key: str) -> Text:
+        right = key in ("id", "reading_time", "progress")
+        return Text(self.header(key), justify="right" if right else "left")
+
+    def label_columns(self) -> None:
+        table = self.query_one("#queue", DataTable)
+        for column in table.ordered_columns:
+            column.label = self.header_label(str(column.key.value))
+        table.refresh()
+
+    def show_status(self) -> None:
+        parts = [f"{len(self.order):,} of {self.total:,} shown" if len(self.order) < self.total
+                 else f"{self.total:,} article{'s' if self.total != 1 else ''}"]
+        if self.listing.words:
+            parts.append(f"filter “{self.listing.words}”")
+        sort = self.listing.sort.replace("_", " ")
+        parts.append(f"sorted by {sort} {'↓' if self.listing.descending else '↑'} (s, S)")
+        if self.selected:
+            parts.append(f"{len(self.selected)} selected (v, escape clears)")
+        states = {fetch_state(a) for a in self.articles.values()}
+        if "failed" in states:
+            parts.append("! fetch failed (F retries)")
+        if "queued" in states:
+            parts.append("○ not fetched yet (f)")
+        self.query_one("#library-status", Static).update(" · ".join(parts))
+
+    @on(DataTable.RowHighlighted, "#queue")
+    def near_the_end(self, event: DataTable.RowHighlighted) -> None:
+        table = event.data_table
+        more = len(self.order) < self.total
+        if more and not self.loading_more and event.cursor_row >= table.row_count - MORE_AT:
+            self.loading_more = True
+            self.load_more(self.listing, len(self.order))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="more")
+    def load_more(self, listing: Listing, offset: int) -> None:
+        from reader.services.library.browse import browse
+
+        self.post_message(PageLoaded(listing, browse(self.services.ctx, listing, offset=offset,
+                                                     limit=PAGE)))
 
     def current_id(self) -> int | None:
         table = self.query_one("#queue", DataTable)
@@ -131,18 +248,101 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         article_id = self.current_id()
         return self.articles.get(article_id) if article_id is not None else None
 
-    # -- filters -------------------------------------------------------------------
+    def targets(self) -> list[Article]:
+        """The selected articles, else the highlighted one."""
+        if self.selected:
+            return [self.articles[i] for i in self.order if i in self.selected]
+        article = self.current()
+        return [article] if article is not None else []
+
+    # -- filters, sorting, selection --------------------------------------------------
+    def relist(self, **changes) -> None:
+        self.listing = replace(self.listing, **changes)
+        self.load_page(self.listing, 0, PAGE)
+
     @on(Tabs.TabActivated, "#filters")
     def filter_changed(self, event: Tabs.TabActivated) -> None:
         status = (event.tab.id or "filter-all").removeprefix("filter-")
         if status != self.status:
-            self.status = status
+            self.selected.clear()
             self.query_one("#queue", DataTable).focus()
-            self.reload()
+            self.relist(show=status)
 
     def action_filter(self, step: int) -> None:
         index = (FILTERS.index(self.status) + step) % len(FILTERS)
         self.query_one("#filters", Tabs).active = f"filter-{FILTERS[index]}"
+
+    def action_filter_words(self) -> None:
+        # At once, not after a refresh (as focus() does): the keys typed right after / are
+        # already queued and must land in the box. It is always shown for the same reason.
+        self.set_focus(self.query_one("#library-filter", Input))
+
+    @on(Input.Changed, "#library-filter")
+    def words_changed(self, event: Input.Changed) -> None:
+        if event.value.strip() != self.listing.words:
+            self.relist(words=event.value.strip())
+
+    @on(Input.Submitted, "#library-filter")
+    def words_submitted(self) -> None:
+        self.query_one("#queue", DataTable).focus()
+
+    def on_key(self, event) -> None:
+        box = self.query_one("#library-filter", Input)
+        if event.key in ("escape", "down") and box.has_focus:
+            event.stop()
+            self.query_one("#queue", DataTable).focus()
+
+    def action_clear(self) -> None:
+        """Escape: clear the selection first, then the filter words."""
+        if self.selected:
+            self.selected.clear()
+            self.redraw()
+            return
+        box = self.query_one("#library-filter", Input)
+        if box.value:
+            box.value = ""
+        else:
+            self.app.action_close_panel()  # type: ignore[attr-defined]
+
+    def action_sort(self, key: str | None = None) -> None:
+        if key is None:
+            index = SORT_ORDER.index(self.listing.sort) if self.listing.sort in SORT_ORDER else -1
+            key = SORT_ORDER[(index + 1) % len(SORT_ORDER)]
+        descending = key in ("added", "reading_time", "progress", "id", "error")
+        self.relist(sort=key, descending=descending)
+        self.label_columns()
+
+    def action_reverse(self) -> None:
+        self.relist(descending=not self.listing.descending)
+        self.label_columns()
+
+    @on(DataTable.HeaderSelected, "#queue")
+    def header_clicked(self, event: DataTable.HeaderSelected) -> None:
+        key = str(event.column_key.value)
+        key = "error" if key == "mark" else key
+        if key in SORTS:
+            if key == self.listing.sort:
+                self.action_reverse()
+            else:
+                self.action_sort(key)
+
+    def action_select(self) -> None:
+        article_id = self.current_id()
+        if article_id is None:
+            return
+        self.selected ^= {article_id}
+        self.refresh_row(article_id)
+        self.query_one("#queue", DataTable).action_cursor_down()
+        self.show_status()
+
+    def action_select_all(self) -> None:
+        self.selected = set(self.order) if self.selected != set(self.order) else set()
+        self.redraw()
+
+    def refresh_row(self, article_id: int) -> None:
+        table = self.query_one("#queue", DataTable)
+        for (key, _), cell in zip(self.columns, self.cells(self.articles[article_id]), strict=True):
+            table.update_cell(str(article_id), key, cell)
 
     def action_reload(self) -> None:
         self.reload()
@@ -155,7 +355,7 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         if event.row_key.value is not None:
             self.app.push_screen(ArticleScreen(int(event.row_key.value)))
 
-    # -- adding and fetching ---------------------------------------------------------
+    # -- adding, fetching, exporting ---------------------------------------------------
     def action_add(self) -> None:
         self.app.push_screen(AddArticles(), self.added)
 
@@ -191,65 +391,104 @@ class LibraryScreen(ScreenBasics, Screen[None]):
                 problems.append(message)
         self.post_message(WorkFinished("fetch", summary, problems))
 
+    def action_export(self) -> None:
+        def chosen(path: str | None) -> None:
+            if path:
+                self.export(path.strip())
+
+        self.app.push_screen(
+            TextPrompt("Export the library to", placeholder="~/reader-export.jsonl",
+                       hint="a name ending in .md writes Markdown; anything else JSONL"),
+            chosen,
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
+    def export(self, path: str) -> None:
+        from pathlib import Path
+
+        target = Path(path).expanduser()
+        kind = "markdown" if target.suffix.lower() in (".md", ".markdown") else "jsonl"
+        with target.open("w", encoding="utf-8") as out:
+            count = self.services.library.export(out, format=kind)
+        self.post_message(WorkFinished("export", f"exported {count} articles to {target}"))
+
     def on_work_progress(self, message: WorkProgress) -> None:
         self.query_one(ActivityBar).show(message)
 
     def on_work_finished(self, message: WorkFinished) -> None:
-        if message.job == "fetch":
+        from reader.textsafe import terminal_safe
+
+        if message.job in ("fetch", "export", "change"):
             self.query_one(ActivityBar).finish()
-            self.notify(message.summary, title="Fetch")
-            for problem in message.problems[:5]:
-                self.notify(problem, severity="warning", timeout=8)
+        if message.job in ("fetch", "export") or message.problems:
+            self.notify(terminal_safe(message.summary), title=message.job.capitalize(),
+                        severity="error" if message.failed else "information")
+        for problem in message.problems[:5]:
+            self.notify(terminal_safe(problem), severity="warning", timeout=8)
         self.reload()
 
     def worker_failed(self, worker: Worker) -> None:
         self.query_one("#queue", DataTable).loading = False
-        if worker.group != "list":
+        self.loading_more = False
+        if worker.group not in ("list", "more"):
             self.query_one(ActivityBar).finish()
             self.reload()
 
     # -- reading state -------------------------------------------------------------
     def action_mark(self, state: str) -> None:
-        article = self.current()
-        if article is not None:
-            self.change(article.id, "mark", state)
+        targets = self.targets()
+        if targets:
+            self.change([a.id for a in targets], "mark", state)
 
     def action_tag(self) -> None:
-        article = self.current()
-        if article is None:
+        targets = self.targets()
+        if not targets:
             return
 
         def tagged(text: str | None) -> None:
             if text:
-                self.change(article.id, "tag", text)
+                self.change([a.id for a in targets], "tag", text)
 
+        what = f"“{title_of(targets[0])}”" if len(targets) == 1 else f"{len(targets)} articles"
         self.app.push_screen(
-            TextPrompt(
-                f"Tags for “{title_of(article)}”",
-                placeholder="comma-separated",
-                hint="a tag starting with - is removed, e.g. -later",
-            ),
+            TextPrompt(f"Tags for {what}", placeholder="comma-separated",
+                       hint="a tag starting with - is removed, e.g. -later"),
             tagged,
         )
 
     def action_delete(self) -> None:
-        article = self.current()
-        if article is None:
+        targets = self.targets()
+        if not targets:
             return
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.change(article.id, "delete", "")
+                self.change([a.id for a in targets], "delete", "")
 
-        extras = len(article.notes) + len(article.highlights)
-        warning = f" Its {extras} notes and highlights go with it." if extras else ""
-        self.app.push_screen(Confirm(f"Delete “{title_of(article)}”?{warning}"), confirmed)
+        extras = sum(len(a.notes) + len(a.highlights) for a in targets)
+        warning = f" Their {extras} notes and highlights go with them." if extras else ""
+        what = f"“{title_of(targets[0])}”" if len(targets) == 1 else f"{len(targets)} articles"
+        self.app.push_screen(Confirm(f"Delete {what}?{warning}"), confirmed)
 
     # Not exclusive: a newer change must not cancel an older one; each must land.
     @work(thread=True, exclusive=False, exit_on_error=False, group="change")
-    def change(self, article_id: int, what: str, value: str) -> None:
-        """Apply one change to one article through the library service, then reload."""
+    def change(self, article_ids: list[int], what: str, value: str) -> None:
+        """Apply one change to each article through the library service; one failure skips one."""
+        from reader.errors import ReaderError
+
         library = self.services.library
+        problems = []
+        for article_id in article_ids:
+            try:
+                self.change_one(library, article_id, what, value)
+            except ReaderError as exc:
+                problems.append(f"#{article_id}: {exc}")
+        done = len(article_ids) - len(problems)
+        summary = f"{what}: {done} of {len(article_ids)} done"
+        self.post_message(WorkFinished("change", summary, problems, failed=bool(problems)))
+
+    @staticmethod
+    def change_one(library, article_id: int, what: str, value: str) -> None:
         if what == "mark":
             library.mark(article_id, value)
         elif what == "tag":
@@ -262,4 +501,3 @@ class LibraryScreen(ScreenBasics, Screen[None]):
                 library.tag(article_id, remove, remove=True)
         elif what == "delete":
             library.delete(article_id)
-        self.post_message(WorkFinished("change", what))

@@ -15,26 +15,33 @@ from reader.errors import ReaderError
 from reader.tui.format import search_hit
 from reader.tui.messages import SearchFinished
 from reader.tui.screens.base import ScreenBasics
+from reader.tui.widgets import ResultList
 
 MODES = ("hybrid", "semantic", "keyword")
 LIMIT = 30
 
 
 class SearchScreen(ScreenBasics, Screen[None]):
-    """Type a query and press enter; enter on a result opens it."""
+    """Type a query and press enter (keyword mode answers as you type); enter on a result opens it.
+
+    Escape leaves the query box for the results, where the screen keys (1-4, ?, q) work again;
+    escape on the results goes back to the library.
+    """
 
     TITLE = "Search"
     AUTO_FOCUS = "#search-input"
     BINDINGS = [
         Binding("ctrl+t", "next_mode", "Mode"),
+        Binding("slash", "focus_query", "Query"),
         Binding("down", "focus_results", "Results", show=False),
-        Binding("escape", "focus_query", "Query", show=False),
+        Binding("escape", "back", "Back", show=False),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.mode = MODES[0]
         self.query_text = ""
+        self.focus_after = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -44,13 +51,23 @@ class SearchScreen(ScreenBasics, Screen[None]):
                 for mode in MODES:
                     yield RadioButton(mode, value=mode == self.mode, name=mode)
         yield Static("", id="search-status")
-        yield OptionList(id="search-results")
-        yield Footer()
+        yield ResultList(id="search-results")
+        yield Footer(compact=True)
 
     # -- searching -----------------------------------------------------------------
     @on(Input.Submitted, "#search-input")
     def submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip() == self.query_text and self.mode == "keyword":
+            self.action_focus_results()  # already answered while typing
+            return
+        self.focus_after = True
         self.run_query(event.value)
+
+    @on(Input.Changed, "#search-input")
+    def typed(self, event: Input.Changed) -> None:
+        """Keyword search is quick enough to answer every key; meaning waits for enter."""
+        if self.mode == "keyword" and event.value.strip():
+            self.run_query(event.value)
 
     @on(RadioSet.Changed, "#search-mode")
     def mode_changed(self, event: RadioSet.Changed) -> None:
@@ -96,6 +113,9 @@ class SearchScreen(ScreenBasics, Screen[None]):
         self.query_one("#search-status", Static).update(status)
         if message.hits:
             results.highlighted = 0
+            if self.focus_after:  # after enter, leave the box so the screen keys work
+                results.focus()
+        self.focus_after = False
 
     def worker_failed(self, worker: Worker) -> None:
         self.query_one("#search-results", OptionList).loading = False
@@ -121,6 +141,15 @@ class SearchScreen(ScreenBasics, Screen[None]):
 
     def action_focus_query(self) -> None:
         self.focus_query()
+
+    def action_back(self) -> None:
+        """Escape: out of the query box to the results; from the results back to the library."""
+        box = self.query_one("#search-input", Input)
+        if box.has_focus:
+            results = self.query_one("#search-results", OptionList)
+            results.focus() if results.option_count else self.set_focus(None)
+        else:
+            self.app.switch_mode("library")
 
     def focus_query(self) -> None:
         """Put the cursor in the query box (the app calls this for `/`)."""

@@ -1,0 +1,89 @@
+"""The library as the UI pages through it: filtered, sorted and counted in SQLite, a page at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reader.errors import BadInput
+from reader.models import Article
+from reader.services.context import LibraryContext
+from reader.storage.articles import ArticleStore
+
+# What each listing filter keeps: reading states and fetch states live in different columns.
+SHOWS = {
+    "all": ("1", ()),
+    "unread": ("state = ?", ("unread",)),
+    "reading": ("state = ?", ("reading",)),
+    "read": ("state = ?", ("read",)),
+    "archived": ("state = ?", ("archived",)),
+    "queued": ("fetch_state = ?", ("queued",)),
+    "failed": ("fetch_state = ?", ("failed",)),
+}
+
+_TOP_THEME = (
+    "(select coalesce(t.name, t.llm_label, t.label) from article_themes a "
+    "join themes t on t.id = a.theme_id where a.article_id = articles.id and t.hidden = 0 "
+    "and t.retired_at is null order by a.strength desc limit 1)"
+)
+# Sort keys and the SQL they order by; NULLs (no title, no theme) sort last either way.
+SORTS = {
+    "id": "id",
+    "state": "state",
+    "title": "lower(coalesce(title, url))",
+    "site": "lower(coalesce(site, ''))",
+    "added": "added_at",
+    "reading_time": "word_count",
+    "progress": "progress",
+    "theme": _TOP_THEME,
+    "error": "(fetch_error is null)",
+}
+
+
+@dataclass
+class LibraryPage:
+    """One page of a listing, the count of everything the listing matches, and top themes."""
+
+    articles: list[Article]
+    total: int
+    offset: int
+    top_themes: dict[int, tuple[int, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What the library screen shows: a filter, words to match, and an order."""
+
+    show: str = "all"
+    words: str = ""
+    sort: str = "added"
+    descending: bool = True
+
+    def where(self) -> tuple[str, list[object]]:
+        if self.show not in SHOWS:
+            raise BadInput(f"unknown filter {self.show!r}; one of: {', '.join(SHOWS)}")
+        clause, params = SHOWS[self.show]
+        clauses, values = [clause], list(params)
+        for word in self.words.split():
+            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            clauses.append(
+                "(title like ? escape '\\' or site like ? escape '\\' or url like ? escape '\\')"
+            )
+            values += [pattern, pattern, pattern]
+        return " and ".join(clauses), values
+
+    def order(self) -> str:
+        if self.sort not in SORTS:
+            raise BadInput(f"unknown sort {self.sort!r}; one of: {', '.join(SORTS)}")
+        direction = "desc" if self.descending else "asc"
+        column = SORTS[self.sort]
+        return f"{column} is null, {column} {direction}, id {direction}"
+
+
+def browse(ctx: LibraryContext, listing: Listing, *, offset: int = 0, limit: int = 200) -> LibraryPage:
+    """A page of the listing: at most `limit` articles from `offset`, without their text."""
+    store = ArticleStore(ctx.db)
+    where, params = listing.where()
+    articles = store.query(where, params, order=listing.order(), limit=limit, offset=offset)
+    total = store.count(where, params) if offset == 0 else -1
+    themes = store.top_themes([a.id for a in articles])
+    return LibraryPage(articles, total, offset, themes)
