@@ -71,8 +71,8 @@ def test_reading_state_commands(tmp_path: Path) -> None:
     shown = json.loads(CliRunner().invoke(main, ["show", "1", "--json"]).stdout)
     assert shown["state"] == "read" and shown["tags"] == ["x", "y"]
     assert shown["notes"][0]["text"] == "a thought"
-    assert shown["highlights"][0] == {"text": "Body", "note": "why", "start_char": None,
-                                      "end_char": None, "updated_at": None,
+    assert shown["highlights"][0] == {"text": "Body", "note": "why", "start_char": 7,
+                                      "end_char": 11, "updated_at": None,
                                       "created_at": shown["highlights"][0]["created_at"]}
     out = tmp_path / "all.jsonl"
     assert run("export", "--out", str(out)).exit_code == 0

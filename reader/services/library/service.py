@@ -203,11 +203,12 @@ class LibraryService:
         return self.store.get(article_id)
 
     def highlight(self, article_id: int, text: str, note: str = "") -> Article:
+        """Keep a passage of the article: it must be found in its text, and is kept with where."""
+        from reader.services.library.annotations import Annotations
+
         if not text.strip():
             raise BadInput("a highlight needs some text")
-        self.store.get(article_id, full=False)
-        self.store.add_highlight(article_id, text.strip(), note.strip())
-        return self.store.get(article_id)
+        return Annotations(self.ctx).highlight_passage(article_id, text, note)
 
     def tag(self, article_id: int, tags: list[str], *, remove: bool = False) -> Article:
         self.store.get(article_id, full=False)
