@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,6 +25,8 @@ from reader.ml.theme_levels import (
 )
 from reader.ml.theme_metrics import pool_by_article
 from reader.services.context import LibraryContext, Progress, ProgressCallback, no_progress
+from reader.services.themes.report import TrainReport
+from reader.services.themes.save import label_and_save
 from reader.storage.themes import RunRecord, ThemeStore
 
 MIN_ARTICLES = 40  # fewer, and a dictionary learns single articles rather than themes
@@ -80,6 +81,18 @@ def too_small(n_articles: int, n_chunks: int) -> str | None:
             f"{MIN_CHUNKS} passages)")
 
 
+def fingerprint(data: LibraryVectors, seed: int) -> str:
+    """A hash of everything a training depends on: model, passages, their vectors, seed."""
+    import hashlib
+
+    order = np.argsort(data.chunk_ids, kind="stable")
+    digest = hashlib.sha256(f"{data.model}|{seed}|{data.vectors.shape}".encode())
+    digest.update(np.ascontiguousarray(data.chunk_ids[order], dtype="<i8").tobytes())
+    digest.update(np.ascontiguousarray(data.article_ids[order], dtype="<i8").tobytes())
+    digest.update(np.ascontiguousarray(data.vectors[order], dtype="<f4").tobytes())
+    return digest.hexdigest()
+
+
 @dataclass
 class Plan:
     kind: str  # cold | full | incremental
@@ -88,6 +101,7 @@ class Plan:
     init: tuple[Normaliser | None, SAEWeights] | None = None
     previous: RunRecord | None = None
     match_by_overlap: bool = False  # the model changed: directions are not comparable
+    inputs: str = ""  # fingerprint of what was trained on (see `fingerprint`)
 
 
 def plan_training(store: ThemeStore, data: LibraryVectors, seed: int, full: bool,
@@ -172,33 +186,6 @@ def analyse(result: TrainResult, data: LibraryVectors, seed: int) -> Analysis:
     return Analysis(result, held, codes, ids, article_codes, article_vectors, sections, report)
 
 
-@dataclass
-class TrainReport:
-    run_id: int
-    kind: str
-    model: str
-    reasons: list[str]
-    metrics: dict[str, Any]
-    broad: int
-    fine: int
-    hidden: int
-    new: list[int] = field(default_factory=list)
-    kept: int = 0
-    retired: int = 0
-    notes: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def summary(self) -> str:
-        m = self.metrics
-        return (f"{self.kind} training on {self.model}: {self.broad} broad and {self.fine} fine "
-                f"themes ({self.hidden} hidden as facets), {len(self.new)} new, {self.kept} kept, "
-                f"{self.retired} retired; held-out FVU {m.get('fvu_heldout')}, L0 {m.get('l0')}, "
-                f"dead {m.get('dead_frac', 0):.1%}")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
 Embed = Callable[[list[str]], np.ndarray]
 
 
@@ -212,10 +199,27 @@ def train_themes(
     should_stop: Callable[[], bool] | None = None,
     embed_for: Callable[[str], Embed | None] | None = None,
     data: LibraryVectors | None = None,
+    wait: float = 600.0,
 ) -> TrainReport:
-    """Train, label and save themes for the library (see the module doc)."""
-    from reader.services.themes.save import label_and_save
+    """Train, label and save themes for the library (see the module doc).
 
+    One training at a time per library: a second waits for the first (up to `wait` seconds,
+    then TrainingBusy) and then sees what the first saved.
+    """
+    from reader.services.themes.lock import training_lock
+
+    def waiting() -> None:
+        progress(Progress("waiting for another training to finish", 0, None))
+
+    with training_lock(ctx.paths.root, wait=wait, on_wait=waiting):
+        return _train_locked(ctx, seed=seed, full=full, fresh=fresh, progress=progress,
+                             should_stop=should_stop, embed_for=embed_for, data=data)
+
+
+def _train_locked(ctx: LibraryContext, *, seed: int, full: bool, fresh: bool,
+                  progress: ProgressCallback, should_stop: Callable[[], bool] | None,
+                  embed_for: Callable[[str], Embed | None] | None,
+                  data: LibraryVectors | None) -> TrainReport:
     started = time.perf_counter()
     progress(Progress("loading vectors", 0, None))
     data = data or load_vectors(ctx)
@@ -223,7 +227,13 @@ def train_themes(
     if problem:
         raise NotEnoughData(problem)
     store = ThemeStore(ctx.db)
+    inputs = fingerprint(data, seed)
+    previous = store.active_run()
+    if (previous is not None and not full and not fresh
+            and previous.metrics.get("inputs") == inputs):
+        return unchanged_report(store, previous, started)
     plan = plan_training(store, data, seed, full, fresh)
+    plan.inputs = inputs
 
     def on_step(done: int, total: int, message: str) -> None:
         progress(Progress("training", done, total, message))
@@ -237,3 +247,16 @@ def train_themes(
                             should_stop=should_stop, progress=progress)
     report.seconds = round(time.perf_counter() - started, 2)
     return report
+
+
+def unchanged_report(store: ThemeStore, run: RunRecord, started: float) -> TrainReport:
+    """The report of a training skipped because nothing it depends on changed."""
+    themes = store.themes()
+    fine = [t for t in themes if t.level == "fine"]
+    return TrainReport(
+        run_id=run.id, kind="unchanged", model=run.model,
+        reasons=["nothing new since the last training (same passages, vectors and seed): "
+                 "the themes are kept as they are (--full trains again anyway)"],
+        metrics=run.metrics, broad=sum(1 for t in themes if t.level == "broad"),
+        fine=len(fine), hidden=sum(1 for t in fine if t.hidden), kept=len(themes),
+        seconds=round(time.perf_counter() - started, 2))

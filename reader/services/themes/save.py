@@ -17,9 +17,12 @@ from reader.ml.theme_match import (
     jaccard_matrix,
     top_sets,
 )
+from reader.ml.theme_names import keeps_name
 from reader.services.context import LibraryContext, Progress, ProgressCallback
+from reader.services.themes.report import TrainReport
 from reader.storage.themes import ThemeStore
 
+NAMED_MATCH = 0.3  # a user-named theme is matched down to this (others: MATCH_COSINE)
 TOP_PASSAGES = 20  # passages a fine theme's keywords come from
 TOP_SECTION_PASSAGES = 60
 BACKGROUND = 3000  # passages standing for "the rest of the library"
@@ -166,14 +169,22 @@ def _match(store: ThemeStore, plan, level: str, new_dirs: np.ndarray,
         old = valid
         score = cosine_matrix(new_dirs, source[[t.latent for t in old]])
         threshold = MATCH_COSINE
-    return {keys[m.new]: (old[m.old].id, m.cosine) for m in assign(score, threshold)}
+    found = {m.new: m for m in assign(score, threshold)}
+    # A theme the user named is worth keeping: it may match more loosely, among what is left.
+    taken_old = {m.old for m in found.values()}
+    left_new = [i for i in range(len(keys)) if i not in found]
+    named_old = [i for i, t in enumerate(old) if t.name and i not in taken_old]
+    if left_new and named_old:
+        sub = score[np.ix_(left_new, named_old)]
+        for m in assign(sub, NAMED_MATCH):
+            found[left_new[m.new]] = type(m)(left_new[m.new], named_old[m.old], m.cosine)
+    return {keys[i]: (old[m.old].id, m.cosine) for i, m in found.items()}
 
 
 def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis, *,
                    embed: Embed | None, should_stop, progress: ProgressCallback):
     """Label every live latent and section, match ids, and write the run in one transaction."""
     from reader.errors import Cancelled
-    from reader.services.themes.build import TrainReport
 
     result, report, sections = analysis.result, analysis.report, analysis.sections
     labeller = Labeller(ctx, data, analysis, embed)
@@ -211,29 +222,38 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
                   section_max=sections.scores.max(axis=0) if sections.count else np.zeros(0))
     why = [plan.reason, plan.config.notes.get("why", ""), sections.why()]
     metrics = dict(result.metrics, sections=sections.count, live=len(live),
-                   hidden=len(live) - len(shown))
+                   hidden=len(live) - len(shown), inputs=plan.inputs)
     with ctx.db.atomic():
         run_id = store.insert_run(
             model=data.model, dimension=int(data.vectors.shape[1]), kind=plan.kind,
             config=plan.config.to_dict(), metrics=metrics, why="\n".join(w for w in why if w),
             n_articles=data.n_articles, n_chunks=len(data.vectors), weights=arrays,
             parent_id=plan.previous.id if plan.previous else None)
-        previous_ids = {t.id for t in store.themes()}
+        previous = {t.id: t for t in store.themes()}
+        previous_ids = set(previous)
+        fine_tops = dict(zip(keys_fine, top_sets(art_codes[:, live], analysis.article_ids),
+                             strict=True))
+        broad_tops = dict(zip(keys_broad, top_sets(sections.scores, analysis.article_ids),
+                              strict=True))
+        namer = _Namer(previous, plan.previous is not None)
+        for key, match in [(("broad", g), broad_match.get(g)) for g in keys_broad] + [
+                (("fine", j), fine_match.get(j)) for j in live]:
+            tops = broad_tops[key[1]] if key[0] == "broad" else fine_tops[key[1]]
+            words = broad_words[key[1]] if key[0] == "broad" else fine_words[key[1]]
+            namer.keep(key, match, words, tops)
         broad_ids, new_ids, history = {}, [], []
-        taken: set[str] = set()
         for g in keys_broad:
-            label = make_label(broad_words[g], taken=taken)
-            taken.add(label)
+            label, anchor = namer.name(("broad", g), broad_words[g], broad_tops[g])
             values = _values(run_id, g, "broad", label, broad_words[g], named.get(("broad", g)))
-            values.update(_broad_stats(sections, g),
+            values.update(_broad_stats(sections, g), extra={"anchor": anchor},
                           label_auc=labeller.label_auc(label, sections.scores[:, g]))
-            theme_id, similarity = _upsert(store, values, broad_match.get(g), run_id, new_ids)
+            theme_id, similarity = _upsert(store, values, broad_match.get(g), run_id, new_ids,
+                                           namer.is_new)
             broad_ids[g] = theme_id
             history.append(("broad", g, theme_id, similarity))
         fine_ids = {}
-        for j in sorted(live, key=lambda j: -report.n_articles[j]):
-            label = make_label(fine_words[j], taken=taken)
-            taken.add(label)
+        for j in sorted(live, key=lambda j: (-report.n_articles[j], j)):
+            label, anchor = namer.name(("fine", j), fine_words[j], fine_tops[j])
             values = _values(run_id, j, "fine", label, fine_words[j], named.get(("fine", j)))
             values.update(
                 density=float(report.density[j]), max_activation=float(report.max_activation[j]),
@@ -242,8 +262,9 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
                 hidden=int(report.hidden[j] is not None), hidden_reason=report.hidden[j],
                 parent_id=broad_ids.get(int(sections.group[j])),
                 label_auc=labeller.label_auc(label, art_codes[:, j]),
-                extra={"agreement": round(float(report.agreement[j]), 4)})
-            theme_id, similarity = _upsert(store, values, fine_match.get(j), run_id, new_ids)
+                extra={"agreement": round(float(report.agreement[j]), 4), "anchor": anchor})
+            theme_id, similarity = _upsert(store, values, fine_match.get(j), run_id, new_ids,
+                                           namer.is_new)
             fine_ids[j] = theme_id
             history.append(("fine", j, theme_id, similarity))
         kept = set(fine_ids.values()) | set(broad_ids.values())
@@ -272,9 +293,37 @@ def _broad_stats(sections, g: int) -> dict[str, Any]:
             "hidden_reason": None, "parent_id": None}
 
 
-def _upsert(store: ThemeStore, values, match, run_id, new_ids) -> tuple[int, float | None]:
+class _Namer:
+    """Automatic labels for one run: a theme found again keeps its label while the rule in
+    reader.ml.theme_names holds; every other theme gets a label no kept one uses."""
+
+    def __init__(self, previous: dict[int, Any], had_run: bool) -> None:
+        self.previous = previous
+        self.is_new = had_run  # on a first training nothing is "new": there is no before
+        self.kept: dict[tuple[str, int], tuple[str, list[int]]] = {}
+        self.taken: set[str] = set()
+
+    def keep(self, key, match, keywords: list[str], tops: set[int]) -> None:
+        if match is None or match[0] not in self.previous:
+            return
+        old = self.previous[match[0]]
+        anchor = [int(a) for a in old.extra.get("anchor", [])]
+        if old.label not in self.taken and keeps_name(old.label, anchor, keywords, tops):
+            self.kept[key] = (old.label, anchor or sorted(tops))
+            self.taken.add(old.label)
+
+    def name(self, key, keywords: list[str], tops: set[int]) -> tuple[str, list[int]]:
+        if key in self.kept:
+            return self.kept[key]
+        label = make_label(keywords, taken=self.taken)
+        self.taken.add(label)
+        return label, sorted(tops)
+
+
+def _upsert(store: ThemeStore, values, match, run_id, new_ids, mark_new: bool = True
+            ) -> tuple[int, float | None]:
     if match is None:
-        theme_id = store.save_theme(dict(values, created_run_id=run_id, is_new=1,
+        theme_id = store.save_theme(dict(values, created_run_id=run_id, is_new=int(mark_new),
                                          match_cosine=None))
         new_ids.append(theme_id)
         return theme_id, None

@@ -14,7 +14,7 @@ import numpy as np
 
 from reader.errors import BadInput, IndexNotReady, NotEnoughData, NotFound
 from reader.services.context import LibraryContext, ProgressCallback, no_progress
-from reader.services.themes.build import TrainReport
+from reader.services.themes.report import TrainReport
 from reader.storage.themes import ThemeRecord, ThemeStore
 
 STEER_MAX = 2.0  # at most twice a theme's largest observed activation
