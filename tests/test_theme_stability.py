@@ -1,0 +1,121 @@
+"""Stable themes: nothing new changes nothing, names survive growth, one training at a time."""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reader.ml.theme_names import keeps_name
+from reader.services.context import LibraryContext
+from reader.services.themes.lock import TrainingBusy, training_lock
+from reader.services.themes.service import ThemeService
+from tests.test_themes import add, corpus, fake_embedder, template  # noqa: F401
+
+
+@pytest.fixture
+def library(template: Path, reader_home: Path):  # noqa: F811
+    shutil.rmtree(reader_home)
+    shutil.copytree(template, reader_home)
+    ctx = LibraryContext(reader_home)
+    fake = fake_embedder()
+    yield ctx, ThemeService(ctx, embed=fake.embed), fake
+    ctx.close()
+
+
+def snapshot(service: ThemeService) -> dict[int, tuple]:
+    return {t.id: (t.title, t.level, t.n_articles, t.parent_id)
+            for t in service.list_themes(include_hidden=True)}
+
+
+def test_training_again_with_nothing_new_changes_nothing(library) -> None:
+    ctx, service, _ = library
+    service.rename(service.list_themes("broad")[0].id, "Tech industry")
+    before = snapshot(service)
+    runs = len(service.store.runs())
+    activations = sorted(service.store.article_activations())
+    report = service.train()
+    assert report.kind == "unchanged" and not report.new and report.retired == 0
+    assert snapshot(service) == before
+    assert sorted(service.store.article_activations()) == activations
+    assert len(service.store.runs()) == runs  # no run written at all
+
+
+def test_a_full_retrain_with_nothing_new_keeps_ids_names_and_the_users_name(library) -> None:
+    ctx, service, _ = library
+    broad = service.list_themes("broad")[0]
+    service.rename(broad.id, "Tech industry")
+    before = snapshot(service)
+    report = service.train(full=True)
+    assert report.kind == "full" and report.retired == 0 and not report.new
+    after = snapshot(service)
+    assert set(after) == set(before)
+    assert {i: v[0] for i, v in after.items()} == {i: v[0] for i, v in before.items()}
+    assert service.store.theme(broad.id).title == "Tech industry"
+
+
+def test_growing_the_library_keeps_the_themes_it_finds_again(library, reader_home) -> None:
+    ctx, service, fake = library
+    before = {t.id: t.title for t in service.list_themes()}
+    add(ctx, corpus(1, start=200), fake, reader_home)  # 4 more articles on 64: ~6%
+    report = service.train()
+    assert report.kind in ("incremental", "full")
+    after = {t.id: t.title for t in service.list_themes(include_hidden=True)}
+    kept = [i for i in before if after.get(i) == before[i]]
+    assert len(kept) / len(before) >= 0.9, (before, after)
+    # After a first training, the themes of a later one are new only when really new.
+    assert len(report.new) <= max(1, len(before) // 10)
+
+
+def test_a_name_changes_only_when_what_the_theme_covers_changed() -> None:
+    anchor = list(range(20))
+    # Same articles: kept whatever the keywords say now.
+    assert keeps_name("tomato / compost", anchor, ["rye", "crumb"], set(range(2, 22)))
+    # Other articles, but the name's words still lead the keywords: kept.
+    assert keeps_name("tomato / compost", anchor, ["soil", "compost"], set(range(50, 70)))
+    # Other articles and other words: the theme moved, the name goes.
+    assert not keeps_name("tomato / compost", anchor, ["rye", "crumb"], set(range(50, 70)))
+    # Hysteresis: a third of the anchor in common is still the same subject.
+    assert keeps_name("a / b", anchor, ["x"], set(range(8, 28)))
+    assert not keeps_name("a / b", anchor, ["x"], set(range(15, 35)))
+
+
+def _train_in_process(home: str, queue) -> None:
+    ctx = LibraryContext(home)
+    fake = fake_embedder()
+    try:
+        report = ThemeService(ctx, embed=fake.embed).train(full=True)
+        queue.put(("ok", report.kind, report.run_id))
+    except Exception as exc:  # report every failure to the parent test
+        queue.put(("error", type(exc).__name__, str(exc)))
+
+
+def test_two_trainings_at_once_never_reshuffle_ids(library, reader_home) -> None:
+    ctx, service, fake = library
+    before = snapshot(service)
+    add(ctx, corpus(1, start=300), fake, reader_home)
+    ctx.close()
+    mp = multiprocessing.get_context("spawn")
+    queue = mp.Queue()
+    procs = [mp.Process(target=_train_in_process, args=(str(reader_home), queue))
+             for _ in range(2)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=300) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    assert all(r[0] == "ok" for r in results), results
+    runs = sorted(r[2] for r in results)
+    assert runs[0] != runs[1]  # serialised: the second trained after the first saved
+    after = {t.id: t.title for t in service.list_themes(include_hidden=True)}
+    kept = [i for i in before if i in after and after[i] == before[i][0]]
+    assert len(kept) / len(before) >= 0.9
+
+
+def test_the_lock_refuses_after_its_wait(tmp_path) -> None:
+    # A second holder in another open file description: flock locks conflict.
+    with (training_lock(tmp_path), pytest.raises(TrainingBusy),
+          training_lock(tmp_path, wait=0.3)):
+        pass
