@@ -343,3 +343,10 @@ def m009_near_duplicates(db: Database) -> None:
     )
     db["near_dup_bands"].create_index(["band", "key"])
     db["near_dup_bands"].create_index(["article_id"])
+
+
+@migrations()
+def m007_theme_members(db: Database) -> None:
+    """Whether an article is *in* a theme (one rule for both levels), beside its strength."""
+    db.execute("alter table article_themes add column member integer not null default 0")
+    db["article_themes"].create_index(["theme_id", "member"])

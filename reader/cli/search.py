@@ -148,7 +148,8 @@ def _print(results, as_json: bool, shared: dict[int, list[dict]] | None = None) 
         return
     for number, hit in enumerate(results.hits, start=1):
         where = " · ".join(x for x in (hit.state, hit.site, (hit.added_at or "")[:10]) if x)
-        click.echo(f"{number:>2}. [{hit.article_id}] {hit.title or hit.url}  ({where})")
+        score = f"  similarity {hit.score:.2f}" if shared is not None else ""
+        click.echo(f"{number:>2}. [{hit.article_id}] {hit.title or hit.url}  ({where}){score}")
         if hit.snippet:
             click.echo(f"    {hit.marked()}")
         if shared and shared.get(hit.article_id):

@@ -9,6 +9,12 @@ import click
 
 from reader.cli.common import State, echo_json, pass_state, progress_bar
 from reader.errors import NotEnoughData
+from reader.textsafe import terminal_safe
+
+
+def echo(text: str = "", err: bool = False) -> None:
+    """Theme names and passages come from articles: sanitised before the terminal."""
+    click.echo(terminal_safe(text), err=err)
 
 
 def _service(state: State):
@@ -17,18 +23,24 @@ def _service(state: State):
     return ThemeService(state.context)
 
 
-def _metrics_line(metrics: dict) -> str:
-    return (f"held-out FVU {metrics.get('fvu_heldout')}, L0 {metrics.get('l0')}, "
-            f"dead latents {metrics.get('dead_frac', 0):.1%}")
+def _quality(metrics: dict, indent: str = "  ") -> None:
+    """The verdict, then every metric with its meaning."""
+    from reader.services.themes.quality import quality_lines, verdict
+
+    echo(f"{indent}{verdict(metrics).text}.")
+    for name, value, meaning in quality_lines(metrics):
+        echo(f"{indent}  {name} {value}: {meaning}")
 
 
 @click.group(name="themes", invoke_without_command=True)
+@click.option("--level", type=click.Choice(["broad", "fine"]), help="Only this level.")
+@click.option("--all", "show_all", is_flag=True, help="Include hidden (generic or mixed) themes.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 @click.pass_context
-def themes(ctx: click.Context, as_json: bool) -> None:
+def themes(ctx: click.Context, level: str | None, show_all: bool, as_json: bool) -> None:
     """Themes found in your reading by a sparse autoencoder (alone: list them)."""
     if ctx.invoked_subcommand is None:
-        ctx.invoke(list_, as_json=as_json)
+        ctx.invoke(list_, level=level, show_all=show_all, as_json=as_json)
 
 
 @themes.command(name="list")
@@ -48,24 +60,27 @@ def list_(state: State, level: str | None = None, show_all: bool = False,
         echo_json({"status": status, "themes": [theme_dict(t) for t in found]})
         return
     if not status["trained"]:
-        click.echo("No themes yet: run `reader themes train` once the library is indexed.")
+        echo("No themes yet: run `reader themes train` once the library is indexed.")
         return
     if status["stale"]:
-        click.echo(f"Note: {status['note']}", err=True)
-    click.echo(f"Themes of run {status['run_id']} ({status['created_at']}, {status['model']}, "
-               f"{status['articles']} articles): {_metrics_line(status['metrics'])}")
+        echo(f"Note: {status['note']}", err=True)
+    echo(f"Themes of run {status['run_id']} ({status['created_at'][:10]}, "
+               f"{status['model']}, {status['articles']} articles)")
+    _quality(status["metrics"])
     for lvl in ("broad", "fine"):
         rows = [t for t in found if t.level == lvl]
         if not rows:
             continue
-        click.echo(f"\n{lvl.capitalize()} themes ({len(rows)})")
+        echo(f"\n{lvl.capitalize()} themes ({len(rows)})"
+                   + ("; articles are counted in up to 3 fine themes each, and in a broad "
+                      "theme when in one of its fine ones" if lvl == "broad" else ""))
         for t in rows:
             flags = " [new]" if t.is_new else ""
             flags += " [hidden]" if t.hidden else ""
-            click.echo(f"  {t.id:>5}  {t.title[:48]:<48} {t.n_articles:>6} articles{flags}")
+            echo(f"  {t.id:>5}  {t.title[:48]:<48} {t.n_articles:>6} articles{flags}")
     hidden = sum(1 for t in service.list_themes(level, include_hidden=True) if t.hidden)
     if hidden and not show_all:
-        click.echo(f"\n{hidden} generic or mixed themes hidden (--all shows them).")
+        echo(f"\n{hidden} generic or mixed themes hidden (--all shows them).")
 
 
 @themes.command()
@@ -79,27 +94,36 @@ def show(state: State, theme: str, as_json: bool) -> None:
         echo_json(data)
         return
     t = data["theme"]
-    click.echo(f"Theme {t['id']}: {t['title']} ({t['level']}"
+    echo(f"Theme {t['id']}: {t['title']} ({t['level']}"
                f"{', hidden: ' + t['hidden_reason'] if t['hidden'] else ''})")
     if t["name"] and t["name"] != t["label"]:
-        click.echo(f"  automatic label: {t['label']}")
-    click.echo(f"  keywords: {', '.join(t['keywords'])}")
+        echo(f"  automatic label: {t['label']}")
+    echo(f"  keywords: {', '.join(t['keywords'])}")
     auc = f", label AUC {t['label_auc']:.2f}" if t["label_auc"] is not None else ""
-    click.echo(f"  on {t['articles']} articles ({t['density']:.1%}){auc}")
+    echo(f"  on {t['articles']} articles ({t['density']:.0%} of the library){auc}")
+    if t["label_auc"] is not None:
+        echo("    label AUC: how often the name sits closer in meaning to one of the "
+                   "theme's articles than to an article outside it (0.5 chance, 1 always)")
     if data["parent"]:
-        click.echo(f"  under: {data['parent']['id']} {data['parent']['title']}")
+        echo(f"  under: {data['parent']['id']} {data['parent']['title']}")
     if data["children"]:
         names = ", ".join(f"{c['id']} {c['title']}" for c in data["children"][:12])
-        click.echo(f"  themes within: {names}")
+        echo(f"  themes within: {names}")
     line = data["timeline"]
     if line["periods"]:
-        click.echo(f"  by month {line['periods'][0]}..{line['periods'][-1]}: {line['sparkline']}")
-    click.echo("\nTop articles")
+        echo(f"  articles by month {line['periods'][0]}..{line['periods'][-1]}: "
+                   f"{line['sparkline']}")
+    shown = len(data["articles"])
+    if shown < t["articles"]:
+        echo(f"\nIts {shown} strongest articles of {t['articles']} (strength: 1 = the "
+                   "theme's strongest article)")
+    else:
+        echo(f"\nIts {shown} articles (strength: 1 = the theme's strongest article)")
     for a in data["articles"]:
-        click.echo(f"  {a['id']:>6}  {a['strength']:.2f}  {a['title'] or '(untitled)'}")
-    click.echo("\nTop passages")
+        echo(f"  {a['id']:>6}  {a['strength']:.2f}  {a['title'] or '(untitled)'}")
+    echo("\nTop passages")
     for p in data["passages"]:
-        click.echo(f"  [{p['article_id']}] {p['text']}")
+        echo(f"  [{p['article_id']}] {p['text']}")
 
 
 @themes.command()
@@ -119,20 +143,20 @@ def train(state: State, seed: int, full: bool, fresh: bool, as_json: bool) -> No
         if as_json:
             echo_json({"clusters": [c.__dict__ for c in clusters]})
         elif clusters:
-            click.echo("Rough clusters meanwhile:")
+            echo("Rough clusters meanwhile:")
             for c in clusters:
-                click.echo(f"  {c.label} ({len(c.article_ids)}): "
+                echo(f"  {c.label} ({len(c.article_ids)}): "
                            f"{'; '.join(t for t in c.titles[:3] if t)}")
         raise
     if as_json:
         echo_json(report.to_dict())
         return
-    click.echo(report.summary())
+    echo(report.summary())
     for reason in report.reasons:
-        click.echo(f"  {reason}")
+        echo(f"  {reason}")
     for note in report.notes:
-        click.echo(f"  note: {note}", err=True)
-    click.echo(f"  trained in {report.metrics.get('seconds')} s "
+        echo(f"  note: {note}", err=True)
+    echo(f"  trained in {report.metrics.get('seconds')} s "
                f"({report.metrics.get('steps')} steps); total {report.seconds} s")
 
 
@@ -149,7 +173,7 @@ def rename(state: State, theme: str, name: tuple[str, ...], as_json: bool) -> No
     if as_json:
         echo_json(theme_dict(renamed))
         return
-    click.echo(f"Theme {renamed.id} is now called {renamed.title!r}.")
+    echo(f"Theme {renamed.id} is now called {renamed.title!r}.")
 
 
 @themes.command()
@@ -163,10 +187,16 @@ def timeline(state: State, theme: str, by: str, as_json: bool) -> None:
     if as_json:
         echo_json(data)
         return
-    click.echo(f"Theme {data['theme']['id']}: {data['theme']['title']}  {data['sparkline']}")
-    for period, count, share in zip(data["periods"], data["articles"], data["share"],
-                                    strict=True):
-        click.echo(f"  {period}  {count:>4} articles  {'#' * round(share * 40)}")
+    echo(f"Theme {data['theme']['id']}: {data['theme']['title']}  {data['sparkline']}")
+    echo(f"  articles in the theme per {by}, of all articles read (or added) then; "
+               "bars follow the article counts")
+    top = max(data["articles"], default=0) or 1
+    for period, count, total, partial in zip(data["periods"], data["articles"],
+                                             data["totals"], data["partial"], strict=True):
+        share = f"{count / total:.0%}" if total else "-"
+        mark = " (partial)" if partial else ""
+        echo(f"  {period}  {count:>4} of {total:<4} {share:>4}  "
+                   f"{'#' * round(count / top * 30):<30}{mark}")
 
 
 @themes.command()
@@ -181,15 +211,17 @@ def changes(state: State, since: str, until: str | None, limit: int, as_json: bo
     if as_json:
         echo_json(data)
         return
-    click.echo(f"{data['since'][:10]} to {data['until'][:10]}: {data['articles_now']} articles "
-               f"(before: {data['articles_before']})")
+    echo(f"{data['since'][:10]} to {data['until'][:10]}: {data['articles_now']} articles "
+               f"(the same span before: {data['articles_before']})")
+    echo("Share of each span's articles that are in the theme, before -> now:")
     for key, word in (("rising", "Rising"), ("fading", "Fading")):
-        click.echo(f"\n{word}")
+        echo(f"\n{word}")
         for r in data[key] or []:
-            click.echo(f"  {r['id']:>5}  {r['title'][:48]:<48} {r['share_before']:.2f} -> "
-                       f"{r['share_now']:.2f}{' [new]' if r['new'] else ''}")
+            echo(f"  {r['id']:>5}  {r['title'][:40]:<40} {r['share_before']:>4.0%} -> "
+                       f"{r['share_now']:>4.0%} ({r['articles_before']} -> {r['articles_now']} "
+                       f"articles){' [new]' if r['new'] else ''}")
         if not data[key]:
-            click.echo("  (none)")
+            echo("  (none)")
 
 
 @themes.command()
@@ -202,15 +234,15 @@ def status(state: State, as_json: bool) -> None:
         echo_json(data)
         return
     if not data["trained"]:
-        click.echo("No themes yet: run `reader themes train`.")
+        echo("No themes yet: run `reader themes train`.")
         return
-    click.echo(f"Run {data['run_id']} ({data['kind']}, {data['created_at']}) on {data['model']}: "
+    echo(f"Run {data['run_id']} ({data['kind']}, {data['created_at']}) on {data['model']}: "
                f"{data['articles']} articles, {data['passages']} passages")
-    click.echo(f"  {_metrics_line(data['metrics'])}")
+    _quality(data["metrics"])
     for line in data["why"]:
-        click.echo(f"  {line}")
+        echo(f"  {line}")
     if data["stale"]:
-        click.echo(f"  {data['note']}")
+        echo(f"  {data['note']}")
 
 
 COMMANDS = [themes]

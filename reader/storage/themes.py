@@ -203,17 +203,18 @@ class ThemeStore:
 
     # -- activations ---------------------------------------------------------------
     def replace_activations(self, chunk_rows: Iterable[tuple[int, int, int, float]],
-                            article_rows: Iterable[tuple[int, int, float, float, int]]) -> None:
+                            article_rows: Iterable[tuple[int, int, float, float, int, int]]
+                            ) -> None:
         """Swap in a run's activations: (chunk, article, theme, value) and
-        (article, theme, value, strength, passages)."""
+        (article, theme, value, strength, passages, member)."""
         self.db.execute("delete from chunk_themes")
         self.db.execute("delete from article_themes")
         self.db.conn.executemany(
             "insert into chunk_themes(chunk_id, article_id, theme_id, value) values (?, ?, ?, ?)",
             chunk_rows)
         self.db.conn.executemany(
-            "insert into article_themes(article_id, theme_id, value, strength, passages) "
-            "values (?, ?, ?, ?, ?)", article_rows)
+            "insert into article_themes(article_id, theme_id, value, strength, passages, member) "
+            "values (?, ?, ?, ?, ?, ?)", article_rows)
 
     def article_activations(self, article_ids: Sequence[int] | None = None
                             ) -> list[tuple[int, int, float, float]]:
@@ -230,11 +231,31 @@ class ThemeStore:
         return out
 
     def top_articles(self, theme_id: int, limit: int = 10) -> list[tuple[int, float, str | None]]:
-        """(article id, strength, title) of a theme's strongest articles."""
+        """(article id, strength, title) of a theme's member articles, strongest first."""
         return [tuple(r) for r in self.db.execute(
             "select t.article_id, t.strength, a.title from article_themes t "
-            "join articles a on a.id = t.article_id where t.theme_id = ? "
+            "join articles a on a.id = t.article_id where t.theme_id = ? and t.member = 1 "
             "order by t.strength desc, t.article_id limit ?", [theme_id, limit])]
+
+    def member_articles(self, theme_ids: Sequence[int] | None = None) -> list[tuple[int, int]]:
+        """(theme, article) for every article in a theme (by the one membership rule)."""
+        sql = "select theme_id, article_id from article_themes where member = 1"
+        if theme_ids is None:
+            return [tuple(r) for r in self.db.execute(sql)]
+        marks = ",".join("?" * len(theme_ids))
+        return [tuple(r) for r in self.db.execute(f"{sql} and theme_id in ({marks})",
+                                                  list(theme_ids))]
+
+    def member_pairs(self, article_ids: Sequence[int]) -> list[tuple[int, int]]:
+        """(article, theme) for the given articles' themes they are in."""
+        out: list[tuple[int, int]] = []
+        for start in range(0, len(article_ids), 500):
+            part = list(article_ids[start:start + 500])
+            marks = ",".join("?" * len(part))
+            out += [tuple(r) for r in self.db.execute(
+                "select article_id, theme_id from article_themes where member = 1 and "
+                f"article_id in ({marks})", part)]
+        return out
 
     def top_chunks(self, theme_id: int, limit: int = 5) -> list[tuple[int, int, float]]:
         """(chunk id, article id, value) of a theme's strongest passages."""
@@ -244,13 +265,15 @@ class ThemeStore:
 
     def activity(self, theme_ids: Sequence[int] | None = None
                  ) -> list[tuple[int, int, float, str | None]]:
-        """(theme, article, strength, when read else added) for the timeline."""
+        """(theme, article, strength, when read else added) of member articles, for the
+        timeline."""
         sql = ("select t.theme_id, t.article_id, t.strength, coalesce(a.read_at, a.added_at) "
-               "from article_themes t join articles a on a.id = t.article_id")
+               "from article_themes t join articles a on a.id = t.article_id "
+               "where t.member = 1")
         if theme_ids is None:
             return [tuple(r) for r in self.db.execute(sql)]
         marks = ",".join("?" * len(theme_ids))
-        return [tuple(r) for r in self.db.execute(f"{sql} where t.theme_id in ({marks})",
+        return [tuple(r) for r in self.db.execute(f"{sql} and t.theme_id in ({marks})",
                                                   list(theme_ids))]
 
     def article_times(self) -> list[tuple[int, str | None]]:

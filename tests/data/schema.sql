@@ -5,6 +5,8 @@ CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"
     ON "_sqlite_migrations" ("migration_set", "name");
 CREATE INDEX "idx_article_tags_tag"
     ON "article_tags" ("tag");
+CREATE INDEX "idx_article_themes_theme_id_member"
+    ON "article_themes" ("theme_id", "member");
 CREATE INDEX "idx_article_themes_theme_id_strength"
     ON "article_themes" ("theme_id", "strength");
 CREATE INDEX "idx_articles_added_at"
@@ -48,7 +50,7 @@ CREATE TABLE "article_tags" (
    "tag" TEXT,
    PRIMARY KEY ("article_id", "tag")
 );
-CREATE TABLE article_themes (article_id integer not null references articles(id) on delete cascade, theme_id integer not null references themes(id), value float not null, strength float not null, passages integer not null, primary key (article_id, theme_id));
+CREATE TABLE article_themes (article_id integer not null references articles(id) on delete cascade, theme_id integer not null references themes(id), value float not null, strength float not null, passages integer not null, member integer not null default 0, primary key (article_id, theme_id));
 CREATE TABLE "articles" (
    "id" INTEGER PRIMARY KEY,
    "url" TEXT NOT NULL,

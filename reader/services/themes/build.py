@@ -25,12 +25,11 @@ from reader.ml.theme_levels import (
 )
 from reader.ml.theme_metrics import pool_by_article
 from reader.services.context import LibraryContext, Progress, ProgressCallback, no_progress
+from reader.services.themes.quality import FVU_POOR, too_small
 from reader.services.themes.report import TrainReport
 from reader.services.themes.save import label_and_save
 from reader.storage.themes import RunRecord, ThemeStore
 
-MIN_ARTICLES = 40  # fewer, and a dictionary learns single articles rather than themes
-MIN_CHUNKS = 120  # every one of the smallest dictionary's latents sees ~30 firings
 INCREMENTAL_GROWTH = 0.25  # more new passages than this (relative) means a full retrain
 INCREMENTAL_LOSS = 0.10  # more removed passages than this, likewise
 HELDOUT = 0.1
@@ -66,19 +65,6 @@ def load_vectors(ctx: LibraryContext) -> LibraryVectors:
     owner = dict(ctx.db.execute("select id, article_id from chunks").fetchall())
     article_ids = np.array([owner[int(c)] for c in chunk_ids], dtype=np.int64)
     return LibraryVectors(model, chunk_ids, article_ids, np.vstack(vec_parts).astype(np.float32))
-
-
-def too_small(n_articles: int, n_chunks: int) -> str | None:
-    """Why the library is too small to train on, with how much more it needs; None if not."""
-    if n_articles >= MIN_ARTICLES and n_chunks >= MIN_CHUNKS:
-        return None
-    more_articles = max(0, MIN_ARTICLES - n_articles)
-    if n_chunks < MIN_CHUNKS and n_articles:
-        per_article = n_chunks / n_articles
-        more_articles = max(more_articles, int(np.ceil((MIN_CHUNKS - n_chunks) / per_article)))
-    return (f"themes need about {more_articles} more articles: the library has {n_articles} "
-            f"articles in {n_chunks} passages (at least {MIN_ARTICLES} articles and "
-            f"{MIN_CHUNKS} passages)")
 
 
 def fingerprint(data: LibraryVectors, seed: int) -> str:
@@ -149,6 +135,37 @@ def plan_training(store: ThemeStore, data: LibraryVectors, seed: int, full: bool
                 config, (normaliser, weights), previous)
 
 
+SMALLEST_M = 16
+
+
+def train_supported(data: LibraryVectors, plan: Plan, on_step, should_stop) -> TrainResult:
+    """Train the planned dictionary; while the themes explain little of held-out passages
+    (FVU >= FVU_POOR), halve the dictionary (down to SMALLEST_M latents) and keep the best.
+
+    A dictionary too large for the library memorises training articles and explains
+    nothing about the held-out ones; a smaller one is what the data supports.
+    """
+    config = plan.config
+    result = train_sae(data.vectors, data.article_ids, config, init=plan.init,
+                       progress=on_step, should_stop=should_stop, heldout_fraction=HELDOUT)
+    tried = [f"{config.m} latents: held-out FVU {result.metrics['fvu_heldout']:.2f}"]
+    best = result
+    while best.metrics["fvu_heldout"] >= FVU_POOR and config.m > SMALLEST_M:
+        m = config.m // 2
+        config = replace(config, m=m, k=max(1, min(config.k, m // 8)))
+        init = None if plan.init is None else (plan.init[0], plan.init[1])
+        attempt = train_sae(data.vectors, data.article_ids, config, init=init,
+                            progress=on_step, should_stop=should_stop, heldout_fraction=HELDOUT)
+        tried.append(f"{m} latents: {attempt.metrics['fvu_heldout']:.2f}")
+        if attempt.metrics["fvu_heldout"] < best.metrics["fvu_heldout"]:
+            best = attempt
+    if len(tried) > 1:
+        plan.reason += (f"; the themes explained little, so smaller dictionaries were tried "
+                        f"({'; '.join(tried)}) and the one with {best.config.m} latents kept")
+        plan.config = best.config
+    return best
+
+
 @dataclass
 class Analysis:
     """Everything derived from a trained model over the whole library."""
@@ -161,6 +178,7 @@ class Analysis:
     article_vectors: np.ndarray  # (A, D) unit mean of its chunk vectors
     sections: Sections
     report: LatentReport
+    data_article_ids: np.ndarray  # (N,) the article of each passage row
 
     @property
     def live(self) -> np.ndarray:
@@ -183,7 +201,8 @@ def analyse(result: TrainResult, data: LibraryVectors, seed: int) -> Analysis:
     centred = centred_articles(article_vectors)
     sections = group_latents(article_codes, centred, seed)
     report = describe_latents(article_codes, centred, sections, result.weights.w_dec)
-    return Analysis(result, held, codes, ids, article_codes, article_vectors, sections, report)
+    return Analysis(result, held, codes, ids, article_codes, article_vectors, sections, report,
+                    data.article_ids)
 
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -238,8 +257,7 @@ def _train_locked(ctx: LibraryContext, *, seed: int, full: bool, fresh: bool,
     def on_step(done: int, total: int, message: str) -> None:
         progress(Progress("training", done, total, message))
 
-    result = train_sae(data.vectors, data.article_ids, plan.config, init=plan.init,
-                       progress=on_step, should_stop=should_stop, heldout_fraction=HELDOUT)
+    result = train_supported(data, plan, on_step, should_stop)
     progress(Progress("grouping and labelling", 0, None))
     analysis = analyse(result, data, plan.config.seed)
     embed = embed_for(data.model) if embed_for is not None else None

@@ -23,11 +23,14 @@ class TrainReport:
     seconds: float = 0.0
 
     def summary(self) -> str:
-        m = self.metrics
+        from reader.services.themes.quality import verdict
+
+        if self.kind == "unchanged":
+            return (f"nothing new since the last training: {self.broad} broad and {self.fine} "
+                    f"fine themes kept as they were. {verdict(self.metrics).text}.")
         return (f"{self.kind} training on {self.model}: {self.broad} broad and {self.fine} fine "
-                f"themes ({self.hidden} hidden as facets), {len(self.new)} new, {self.kept} kept, "
-                f"{self.retired} retired; held-out FVU {m.get('fvu_heldout')}, L0 {m.get('l0')}, "
-                f"dead {m.get('dead_frac', 0):.1%}")
+                f"themes ({self.hidden} hidden as generic or mixed), {len(self.new)} new, "
+                f"{self.kept} kept, {self.retired} retired. {verdict(self.metrics).text}.")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

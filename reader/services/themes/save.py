@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from reader.ml.theme_labels import TermCounts, auc, make_label, theme_keywords
-from reader.ml.theme_levels import unit_rows
+from reader.ml.theme_levels import section_scores, unit_rows
 from reader.ml.theme_match import (
     MATCH_COSINE,
     MATCH_OVERLAP,
@@ -17,6 +17,7 @@ from reader.ml.theme_match import (
     jaccard_matrix,
     top_sets,
 )
+from reader.ml.theme_members import length_fair, members, normalised
 from reader.ml.theme_names import keeps_name
 from reader.services.context import LibraryContext, Progress, ProgressCallback
 from reader.services.themes.report import TrainReport
@@ -216,13 +217,15 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
               for g in keys_broad]
     named, notes = llm_labels(ctx, asked)
 
+    ms = Membership(analysis)
     arrays = dict(result.weights.as_dict(), mean=result.normaliser.mean,
                   scale=np.array([result.normaliser.scale]), section_affinity=sections.affinity,
                   section_dirs=section_dirs, latent_max=art_codes.max(axis=0),
                   section_max=sections.scores.max(axis=0) if sections.count else np.zeros(0))
     why = [plan.reason, plan.config.notes.get("why", ""), sections.why()]
     metrics = dict(result.metrics, sections=sections.count, live=len(live),
-                   hidden=len(live) - len(shown), inputs=plan.inputs)
+                   hidden=len(live) - len(shown), inputs=plan.inputs,
+                   m=plan.config.m, k=plan.config.k)
     with ctx.db.atomic():
         run_id = store.insert_run(
             model=data.model, dimension=int(data.vectors.shape[1]), kind=plan.kind,
@@ -231,9 +234,9 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
             parent_id=plan.previous.id if plan.previous else None)
         previous = {t.id: t for t in store.themes()}
         previous_ids = set(previous)
-        fine_tops = dict(zip(keys_fine, top_sets(art_codes[:, live], analysis.article_ids),
-                             strict=True))
-        broad_tops = dict(zip(keys_broad, top_sets(sections.scores, analysis.article_ids),
+        fine_tops = dict(zip(keys_fine, top_sets(ms.fine_strength[:, live],
+                                                 analysis.article_ids), strict=True))
+        broad_tops = dict(zip(keys_broad, top_sets(ms.broad_strength, analysis.article_ids),
                               strict=True))
         namer = _Namer(previous, plan.previous is not None)
         for key, match in [(("broad", g), broad_match.get(g)) for g in keys_broad] + [
@@ -245,20 +248,20 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
         for g in keys_broad:
             label, anchor = namer.name(("broad", g), broad_words[g], broad_tops[g])
             values = _values(run_id, g, "broad", label, broad_words[g], named.get(("broad", g)))
-            values.update(_broad_stats(sections, g), extra={"anchor": anchor},
+            values.update(_broad_stats(sections, ms, g), extra={"anchor": anchor},
                           label_auc=labeller.label_auc(label, sections.scores[:, g]))
             theme_id, similarity = _upsert(store, values, broad_match.get(g), run_id, new_ids,
                                            namer.is_new)
             broad_ids[g] = theme_id
             history.append(("broad", g, theme_id, similarity))
         fine_ids = {}
-        for j in sorted(live, key=lambda j: (-report.n_articles[j], j)):
+        for j in sorted(live, key=lambda j: (-int(ms.fine[:, j].sum()), j)):
             label, anchor = namer.name(("fine", j), fine_words[j], fine_tops[j])
             values = _values(run_id, j, "fine", label, fine_words[j], named.get(("fine", j)))
             values.update(
                 density=float(report.density[j]), max_activation=float(report.max_activation[j]),
                 mean_activation=float(report.mean_activation[j]),
-                coherence=float(report.coherence[j]), n_articles=int(report.n_articles[j]),
+                coherence=float(report.coherence[j]), n_articles=int(ms.fine[:, j].sum()),
                 hidden=int(report.hidden[j] is not None), hidden_reason=report.hidden[j],
                 parent_id=broad_ids.get(int(sections.group[j])),
                 label_auc=labeller.label_auc(label, art_codes[:, j]),
@@ -270,7 +273,8 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
         kept = set(fine_ids.values()) | set(broad_ids.values())
         store.retire(previous_ids - kept)
         store.record_latents(run_id, history)
-        _write_activations(store, data, analysis, fine_ids, broad_ids, labeller.chunk_sections)
+        _write_activations(store, data, analysis, ms, fine_ids, broad_ids,
+                           labeller.chunk_sections)
         store.activate(run_id)
     return TrainReport(
         run_id=run_id, kind=plan.kind, model=data.model, reasons=[w for w in why if w],
@@ -284,12 +288,27 @@ def _values(run_id, latent, level, label, keywords, llm_label) -> dict[str, Any]
             "keywords": keywords, "llm_label": llm_label, "retired_at": None}
 
 
-def _broad_stats(sections, g: int) -> dict[str, Any]:
-    assigned = sections.scores.argmax(axis=1) == g
-    scores = sections.scores[:, g]
-    return {"density": float(assigned.mean()), "max_activation": float(scores.max()),
-            "mean_activation": float(scores[scores > 0].mean()) if (scores > 0).any() else 0.0,
-            "coherence": 0.0, "n_articles": int(assigned.sum()), "hidden": 0,
+class Membership:
+    """Length-fair strengths and who is in which theme (reader.ml.theme_members)."""
+
+    def __init__(self, analysis) -> None:
+        sections, report = analysis.sections, analysis.report
+        _, self.fine_raw = length_fair(analysis.chunk_codes, analysis.data_article_ids)
+        self.fine_strength = normalised(self.fine_raw)
+        self.broad_raw = section_scores(self.fine_raw, sections.affinity,
+                                        self.fine_raw.max(axis=0))
+        self.broad_strength = normalised(self.broad_raw)
+        shown = np.array([h is None for h in report.hidden]) & (report.n_articles > 0)
+        self.fine, self.broad = members(self.fine_strength, shown, sections.group,
+                                        sections.count)
+
+
+def _broad_stats(sections, ms: Membership, g: int) -> dict[str, Any]:
+    inside = ms.broad[:, g]
+    scores = ms.broad_raw[:, g]
+    return {"density": float(inside.mean()), "max_activation": float(scores.max()),
+            "mean_activation": float(scores[inside].mean()) if inside.any() else 0.0,
+            "coherence": 0.0, "n_articles": int(inside.sum()), "hidden": 0,
             "hidden_reason": None, "parent_id": None}
 
 
@@ -342,7 +361,8 @@ def _passages(ctx, data, labeller):
     return texts
 
 
-def _write_activations(store, data, analysis, fine_ids, broad_ids, chunk_sections) -> None:
+def _write_activations(store, data, analysis, ms: Membership, fine_ids, broad_ids,
+                       chunk_sections) -> None:
     codes = analysis.chunk_codes
     chunk_rows = []
     rows, cols = np.nonzero(codes)
@@ -354,22 +374,21 @@ def _write_activations(store, data, analysis, fine_ids, broad_ids, chunk_section
     for r, g in zip(rows.tolist(), cols.tolist(), strict=True):
         chunk_rows.append((int(data.chunk_ids[r]), int(data.article_ids[r]), broad_ids[g],
                            float(chunk_sections[r, g])))
-    counts = _passage_counts(data.article_ids, analysis.article_ids, codes > 0, chunk_sections > 0)
-    fine_counts, broad_counts = counts
-    art = analysis.article_codes
-    top = np.maximum(art.max(axis=0), 1e-12)
+    fine_counts, broad_counts = _passage_counts(data.article_ids, analysis.article_ids,
+                                                codes > 0, chunk_sections > 0)
+    ids = analysis.article_ids
     article_rows = []
-    rows, cols = np.nonzero(art)
+    rows, cols = np.nonzero(ms.fine_raw)
     for a, j in zip(rows.tolist(), cols.tolist(), strict=True):
         if j in fine_ids:
-            article_rows.append((int(analysis.article_ids[a]), fine_ids[j], float(art[a, j]),
-                                 float(art[a, j] / top[j]), int(fine_counts[a, j])))
-    scores = analysis.sections.scores
-    smax = np.maximum(scores.max(axis=0), 1e-12) if scores.size else scores
-    rows, cols = np.nonzero(scores > 0)
+            article_rows.append((int(ids[a]), fine_ids[j], float(ms.fine_raw[a, j]),
+                                 float(ms.fine_strength[a, j]), int(fine_counts[a, j]),
+                                 int(ms.fine[a, j])))
+    rows, cols = np.nonzero(ms.broad_raw > 0)
     for a, g in zip(rows.tolist(), cols.tolist(), strict=True):
-        article_rows.append((int(analysis.article_ids[a]), broad_ids[g], float(scores[a, g]),
-                             float(scores[a, g] / smax[g]), int(broad_counts[a, g])))
+        article_rows.append((int(ids[a]), broad_ids[g], float(ms.broad_raw[a, g]),
+                             float(ms.broad_strength[a, g]), int(broad_counts[a, g]),
+                             int(ms.broad[a, g])))
     store.replace_activations(chunk_rows, article_rows)
 
 

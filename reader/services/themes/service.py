@@ -225,29 +225,33 @@ class ThemeService:
             rows.sort(key=lambda r: -r[2])
         return out
 
-    def themes_of(self, article_id: int, *, minimum: float = 0.1) -> list[dict[str, Any]]:
-        """The shown themes one article carries, strongest first, with their titles."""
-        rows = self.article_themes([article_id]).get(article_id, [])
-        titles = {t.id: t.title for t in self.store.themes()}
-        return [
-            {"id": theme_id, "title": titles.get(theme_id, f"theme {theme_id}"), "level": level,
-             "strength": strength}
-            for theme_id, level, strength in rows
-            if strength >= minimum
-        ]
+    def _members_of(self, article_ids: Sequence[int]) -> dict[int, dict[int, float]]:
+        """article -> {theme: strength} for the shown themes each article is in."""
+        shown = {t.id for t in self.store.themes() if not t.hidden}
+        found = self.article_themes(list(article_ids))
+        inside = set(self.store.member_pairs(list(article_ids)))
+        return {a: {t: s for t, _, s in found.get(a, []) if t in shown and (a, t) in inside}
+                for a in article_ids}
 
-    def shared_themes(self, article_a: int, article_b: int, *, minimum: float = 0.2
-                      ) -> list[dict[str, Any]]:
-        """Shown themes both articles carry (strength >= minimum), the strongest shared first."""
-        found = self.article_themes([article_a, article_b])
-        a = {t: s for t, _, s in found.get(article_a, []) if s >= minimum}
-        b = {t: s for t, _, s in found.get(article_b, []) if s >= minimum}
-        out = []
-        for theme_id in set(a) & set(b):
-            theme = self.store.theme(theme_id)
-            out.append({"id": theme_id, "title": theme.title, "level": theme.level,
-                        "strength_a": a[theme_id], "strength_b": b[theme_id]})
-        return sorted(out, key=lambda r: (-min(r["strength_a"], r["strength_b"]), r["id"]))
+    def themes_of(self, article_id: int, *, limit: int = 5) -> list[dict[str, Any]]:
+        """The shown themes an article is in (the membership rule behind every count),
+        strongest first, at most `limit`; strength is relative to the theme's strongest
+        article."""
+        themes = {t.id: t for t in self.store.themes()}
+        rows = sorted(self._members_of([article_id])[article_id].items(),
+                      key=lambda r: (-r[1], r[0]))[:limit]
+        return [{"id": t, "title": themes[t].title, "level": themes[t].level, "strength": s}
+                for t, s in rows]
+
+    def shared_themes(self, article_a: int, article_b: int) -> list[dict[str, Any]]:
+        """Shown themes both articles are in, the strongest shared first."""
+        found = self._members_of([article_a, article_b])
+        a, b = found[article_a], found[article_b]
+        themes = {t.id: t for t in self.store.themes()}
+        out = [{"id": t, "title": themes[t].title, "level": themes[t].level,
+                "strength_a": a[t], "strength_b": b[t]} for t in set(a) & set(b)]
+        return sorted(out, key=lambda r: (r["level"] != "fine",
+                                          -min(r["strength_a"], r["strength_b"]), r["id"]))
 
     def steerer(self, plus: Sequence[int | str] = (), minus: Sequence[int | str] = (),
                 strength: float = 1.0) -> Callable[[np.ndarray], np.ndarray] | None:
