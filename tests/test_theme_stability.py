@@ -119,3 +119,46 @@ def test_the_lock_refuses_after_its_wait(tmp_path) -> None:
     with (training_lock(tmp_path), pytest.raises(TrainingBusy),
           training_lock(tmp_path, wait=0.3)):
         pass
+
+
+def test_counts_add_up_by_one_rule(library) -> None:
+    ctx, service, _ = library
+    store = service.store
+    themes = {t.id: t for t in service.list_themes(include_hidden=True)}
+    members: dict[int, set[int]] = {}
+    for theme_id, article_id in store.member_articles():
+        members.setdefault(theme_id, set()).add(article_id)
+    n_library = ctx.db.execute("select count(*) from articles").fetchone()[0]
+    for theme in themes.values():
+        assert theme.n_articles == len(members.get(theme.id, set()))
+        if theme.level == "fine" and not theme.hidden and theme.parent_id in themes:
+            # A fine theme lies within its broad parent.
+            assert members.get(theme.id, set()) <= members[theme.parent_id]
+            assert theme.n_articles <= themes[theme.parent_id].n_articles
+    # "on N articles" lists N (all of them when asked for enough).
+    some = max(themes.values(), key=lambda t: t.n_articles)
+    assert len(service.show(some.id, articles=1000)["articles"]) == some.n_articles
+    # An article is in a few fine themes at most, so a fine theme is a small share.
+    fine_counts = [len([t for t in members if themes[t].level == "fine" and not
+                        themes[t].hidden and a in members[t]]) for a in range(1, n_library + 1)]
+    assert max(fine_counts) <= 3
+    # The article page lists a few themes, each one the article is in.
+    for article_id in range(1, 6):
+        listed = service.themes_of(article_id)
+        assert len(listed) <= 5
+        assert all(article_id in members[t["id"]] for t in listed)
+
+
+def test_timeline_bars_follow_counts_and_mark_partial_periods(library) -> None:
+    ctx, service, _ = library
+    theme = max(service.list_themes("broad"), key=lambda t: t.n_articles)
+    line = service.timeline(theme.id, "month")
+    assert sum(line["articles"]) == theme.n_articles
+    assert all(c <= t for c, t in zip(line["articles"], line["totals"], strict=True))
+    bars = line["sparkline"]
+    order = sorted(range(len(bars)), key=lambda i: line["articles"][i])
+    # Bars never shrink as counts grow.
+    assert all(bars[a] <= bars[b] or line["articles"][a] == line["articles"][b]
+               for a, b in zip(order, order[1:], strict=False))
+    # The test library starts on 2026-01-01 (not partial) and ends long ago (not running).
+    assert line["partial"][-1] is False

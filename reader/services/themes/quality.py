@@ -57,16 +57,16 @@ def verdict(metrics: dict[str, Any]) -> Verdict:
                        "articles out")
     explained = max(0.0, 1.0 - float(value))
     if value >= FVU_NONE:
-        return Verdict("none", "the themes explain nothing yet: on articles held out of "
+        return Verdict("none", "The themes explain nothing yet: on articles held out of "
                        "training they do no better than the average passage. Treat them as "
                        "rough groups; they improve as the library grows")
     if value >= FVU_POOR:
-        return Verdict("poor", f"the themes explain little yet ({explained:.0%} of what sets "
+        return Verdict("poor", f"The themes explain little yet ({explained:.0%} of what sets "
                        "held-out passages apart): rough groups more than themes")
     if value >= FVU_GOOD:
-        return Verdict("fair", f"the themes explain {explained:.0%} of what sets held-out "
+        return Verdict("fair", f"The themes explain {explained:.0%} of what sets held-out "
                        "passages apart: usable, and sharper as the library grows")
-    return Verdict("good", f"the themes explain {explained:.0%} of what sets held-out "
+    return Verdict("good", f"The themes explain {explained:.0%} of what sets held-out "
                    "passages apart: good for a library this size")
 
 

@@ -150,8 +150,14 @@ def llm_labels(ctx: LibraryContext, items: list[tuple[Any, list[str], list[str]]
 
 
 def _match(store: ThemeStore, plan, level: str, new_dirs: np.ndarray,
-           new_tops: list[set[int]], keys: list[int]) -> dict[int, tuple[int, float]]:
-    """new key -> (old theme id, similarity) for the themes of one level."""
+           new_tops: list[set[int]], keys: list[int],
+           new_children: list[set[int]] | None = None) -> dict[int, tuple[int, float]]:
+    """new key -> (old theme id, similarity) for the themes of one level.
+
+    Broad themes also match by the fine themes they hold (`new_children`: old theme ids of
+    each new broad theme's matched fine latents): sharing a third of them counts like a
+    direction at cosine 0.5, since a group's direction moves when one member moves.
+    """
     previous = plan.previous
     if previous is None:
         return {}
@@ -170,6 +176,13 @@ def _match(store: ThemeStore, plan, level: str, new_dirs: np.ndarray,
         old = valid
         score = cosine_matrix(new_dirs, source[[t.latent for t in old]])
         threshold = MATCH_COSINE
+        if new_children is not None:
+            held: dict[int, set[int]] = {}
+            for t in store.themes():
+                if t.level == "fine" and t.parent_id is not None:
+                    held.setdefault(t.parent_id, set()).add(t.id)
+            overlap = jaccard_matrix(new_children, [held.get(t.id, set()) for t in old])
+            score = np.maximum(score, np.minimum(1.0, overlap * MATCH_COSINE / 0.34))
     found = {m.new: m for m in assign(score, threshold)}
     # A theme the user named is worth keeping: it may match more loosely, among what is left.
     taken_old = {m.old for m in found.values()}
@@ -207,8 +220,10 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
     keys_fine, keys_broad = live, list(range(sections.count))
     fine_match = _match(store, plan, "fine", result.weights.w_dec[live],
                         top_sets(art_codes[:, live], analysis.article_ids), keys_fine)
+    children = [{fine_match[j][0] for j in live if sections.group[j] == g and j in fine_match}
+                for g in keys_broad]
     broad_match = _match(store, plan, "broad", section_dirs,
-                         top_sets(sections.scores, analysis.article_ids), keys_broad)
+                         top_sets(sections.scores, analysis.article_ids), keys_broad, children)
 
     shown = [j for j in live if report.hidden[j] is None]
     passages = _passages(ctx, data, labeller)
