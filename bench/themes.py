@@ -7,9 +7,13 @@ The corpus (rows with `label` (string or list) and `text` or `article`, optional
 written as reader JSONL and imported with LibraryService, indexed with index_pending
 (reader's chunking and embedding), and trained with ThemeService:
   1. 90% of the articles are imported and themes trained (cold);
-  2. the other 10% are added and themes retrained (the service decides incremental or full)
-     -> stability_grow: share of the shown themes of step 1 that keep their id;
-  3. a fresh (cold) retrain on everything -> every other figure. Its held-out articles (10%,
+  2. 3% more are added and themes retrained -> stability_grow3: share of the shown themes
+     of step 1 still there with the same id and name (must be >= 90%);
+  3. the rest of the 10% are added and themes retrained (the service decides incremental or
+     full) -> stability_grow: share of the shown themes of step 2 that keep their id;
+  4. a fresh (cold) retrain on everything -> every other figure; then training again with
+     nothing new (stability_same, must be 100%) and a --full retrain with nothing new
+     (stability_same_full): shares of shown themes kept with the same id and name. Its held-out articles (10%,
      split by article) are never trained on; FVU, PCA and label AUC are measured on them.
 Baselines on the same vectors: PCA with K components, k-means with as many clusters as fine
 themes (purity, NPMI of c-TF-IDF keywords) and k-means told the true number of labels.
@@ -104,10 +108,16 @@ def add_articles(ctx: LibraryContext, rows: list[dict], folder: Path, name: str,
         save_embeddings(ctx.paths.db, cache)
 
 
-def shown_ids(ctx: LibraryContext) -> set[int]:
+def titles(ctx: LibraryContext, include_hidden: bool = False) -> dict[int, str]:
+    """id -> title of the themes shown (or all)."""
     from reader.services.themes.service import ThemeService
 
-    return {t.id for t in ThemeService(ctx).list_themes()}
+    return {t.id: t.title for t in ThemeService(ctx).list_themes(include_hidden=include_hidden)}
+
+
+def kept_share(before: dict[int, str], after: dict[int, str]) -> float:
+    """Share of the themes shown before that are still there with the same id and name."""
+    return sum(1 for i, name in before.items() if after.get(i) == name) / max(len(before), 1)
 
 
 def kmeans(x: np.ndarray, k: int, seed: int):
@@ -277,13 +287,19 @@ def main(argv: list[str] | None = None) -> dict:
     from reader.services.themes.service import ThemeService
 
     service = ThemeService(ctx)
+    later_list = sorted(later)
+    grow3 = set(later_list[:max(1, round(len(rows) * 0.03))])
     add_articles(ctx, [r for i, r in enumerate(rows) if i not in later], work, "first", cache)
     first = service.train(seed=args.seed)
-    before = shown_ids(ctx)
-    add_articles(ctx, [r for i, r in enumerate(rows) if i in later], work, "later", cache)
+    before = titles(ctx)
+    add_articles(ctx, [r for i, r in enumerate(rows) if i in grow3], work, "grow3", cache)
+    grown3 = service.train(seed=args.seed)
+    stability_grow3 = kept_share(before, titles(ctx))
+    before = titles(ctx)
+    add_articles(ctx, [r for i, r in enumerate(rows) if i in later and i not in grow3], work,
+                 "later", cache)
     grown = service.train(seed=args.seed)
-    stability_grow = len(before & {t.id for t in service.list_themes(include_hidden=True)}
-                         ) / max(len(before), 1)
+    stability_grow = len(set(before) & set(titles(ctx, include_hidden=True))) / max(len(before), 1)
     final = service.train(seed=args.seed, fresh=True)
     data = load_vectors(ctx)
     by_url = {f"https://corpus.local/{r['id']}": r["labels"] for r in rows}
@@ -293,11 +309,19 @@ def main(argv: list[str] | None = None) -> dict:
            "model": data.model}
     out.update(measure(ctx, data, gold_of, args.seed, embed))
     stability_seed, seconds, _ = seed_stability(data, args.seed)
-    out.update(stability_grow=round(stability_grow, 4), stability_seed=round(stability_seed, 4),
+    before = titles(ctx)
+    same = service.train(seed=args.seed)
+    stability_same = kept_share(before, titles(ctx))
+    same_full = service.train(seed=args.seed, full=True)
+    stability_same_full = kept_share(before, titles(ctx))
+    out.update(stability_same=round(stability_same, 4),
+               stability_same_full=round(stability_same_full, 4),
+               stability_grow3=round(stability_grow3, 4),
+               stability_grow=round(stability_grow, 4), stability_seed=round(stability_seed, 4),
                train_seconds=seconds, service_seconds=final.seconds,
                runs=[{"kind": r.kind, "why": r.reasons[0], "seconds": r.seconds,
                       "new": len(r.new), "kept": r.kept, "retired": r.retired}
-                     for r in (first, grown, final)],
+                     for r in (first, grown3, grown, final, same, same_full)],
                sizing=final.reasons[1:])
     if args.scale:
         out["scale"] = scale_timing(data, args.scale, args.seed)

@@ -212,9 +212,11 @@ class ThemeStore:
         self.db.conn.executemany(
             "insert into chunk_themes(chunk_id, article_id, theme_id, value) values (?, ?, ?, ?)",
             chunk_rows)
+        # Rows without a member flag (older callers) count as members.
         self.db.conn.executemany(
             "insert into article_themes(article_id, theme_id, value, strength, passages, member) "
-            "values (?, ?, ?, ?, ?, ?)", article_rows)
+            "values (?, ?, ?, ?, ?, ?)", (tuple(r) if len(r) == 6 else (*r, 1)
+                                          for r in article_rows))
 
     def article_activations(self, article_ids: Sequence[int] | None = None
                             ) -> list[tuple[int, int, float, float]]:

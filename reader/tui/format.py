@@ -194,8 +194,9 @@ def theme_detail(detail: dict) -> Content:
     theme = detail["theme"]
     lines = [
         Content.from_markup(
-            "[b]$title[/b]  [dim]$level theme · $n articles$new[/dim]",
+            "[b]$title[/b]  [dim]#$id · $level theme · $n articles$new[/dim]",
             title=theme["title"],
+            id=str(theme["id"]),
             level=theme["level"],
             n=theme["articles"],
             new=" · new" if theme.get("new") else "",

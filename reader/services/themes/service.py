@@ -196,6 +196,12 @@ class ThemeService:
         theme = self.resolve(ref)
         return dict(timeline(self.store, theme.id, by), theme=theme_dict(theme))
 
+    def timelines(self, by: str = "month") -> dict[str, Any]:
+        """Every theme's articles per period at once (see timeline.all_timelines)."""
+        from reader.services.themes.timeline import all_timelines
+
+        return all_timelines(self.store, by)
+
     def changes(self, since: str, until: str | None = None, *, limit: int = 5
                 ) -> dict[str, Any]:
         """Themes that rose and faded since `since` (YYYY-MM-DD or 30d, 4w, 3m) against the

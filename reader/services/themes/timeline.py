@@ -105,6 +105,26 @@ def timeline(store: ThemeStore, theme_id: int, by: str = "month") -> dict[str, A
             "sparkline": sparkline([float(c) for c in articles])}
 
 
+def all_timelines(store: ThemeStore, by: str = "month") -> dict[str, Any]:
+    """Every theme's member articles per period, from one query: {"periods", "totals",
+    "partial", "articles": {theme id: counts}} (for a list of thousands of themes)."""
+    times = sorted(t for _, t in store.article_times() if t)
+    if not times:
+        return {"by": by, "periods": [], "totals": [], "partial": [], "articles": {}}
+    totals: dict[str, int] = defaultdict(int)
+    for t in times:
+        totals[period_of(t, by)] += 1
+    periods = periods_between(min(totals), max(totals), by)
+    where = {p: i for i, p in enumerate(periods)}
+    articles: dict[int, list[int]] = {}
+    for theme_id, _, _, when in store.activity():
+        if when:
+            row = articles.setdefault(theme_id, [0] * len(periods))
+            row[where[period_of(when, by)]] += 1
+    return {"by": by, "periods": periods, "totals": [totals[p] for p in periods],
+            "partial": partial_periods(periods, times[0], times[-1], by), "articles": articles}
+
+
 def changes(store: ThemeStore, since: str, until: str | None = None, *, limit: int = 5,
             include_hidden: bool = False) -> dict[str, Any]:
     """Themes that rose and faded in [since, until) against the window of equal length before.

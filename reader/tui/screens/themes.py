@@ -1,21 +1,35 @@
-"""Themes: each with its size and a sparkline of activity; the selected one in detail."""
+"""Themes: quality in words, a filterable, sortable list with ids, counts and proportional
+activity bars; the selected theme in detail."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, ListItem, ListView, OptionList, Sparkline, Static
+from textual.widgets import (
+    Footer,
+    Header,
+    Input,
+    Label,
+    ListItem,
+    ListView,
+    OptionList,
+    Sparkline,
+    Static,
+)
 from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
 from reader.errors import ReaderError
 from reader.tui.format import theme_detail, theme_passages
-from reader.tui.messages import ThemeLoaded, ThemesLoaded, WorkFinished, WorkProgress
+from reader.tui.messages import ThemeLoaded, WorkFinished, WorkProgress
 from reader.tui.screens.base import ScreenBasics
 from reader.tui.screens.modals import TextPrompt
 from reader.tui.widgets import ActivityBar
@@ -24,6 +38,19 @@ NO_THEMES = (
     "No themes yet. Press T to train them: it needs an indexed library "
     "(`reader index`) of a few dozen articles."
 )
+SORTS = ("size", "recent", "name", "id")
+MAX_ROWS = 300  # rows built at once; the filter finds the rest among thousands
+
+
+@dataclass
+class ThemeList(Message):
+    """Every theme with its articles per month, and the run's quality in words."""
+
+    rows: list[tuple[Any, list[float]]]
+    quality: str = ""
+    quality_help: str = ""
+    partial: list[bool] = field(default_factory=list)
+    error: str | None = None
 
 
 def nested(rows: list[tuple[Any, list[float]]]) -> list[tuple[Any, list[float]]]:
@@ -38,8 +65,26 @@ def nested(rows: list[tuple[Any, list[float]]]) -> list[tuple[Any, list[float]]]
     return out
 
 
+def arrange(rows: list[tuple[Any, list[float]]], text: str, sort: str
+            ) -> list[tuple[Any, list[float]]]:
+    """The rows to show: filtered by name, label or keyword; nested by level when sorted by
+    size with no filter, else one flat list in the chosen order."""
+    wanted = text.strip().lower()
+    if wanted:
+        rows = [r for r in rows if wanted in r[0].title.lower() or wanted in r[0].label.lower()
+                or any(wanted in k.lower() for k in r[0].keywords)]
+    keys = {
+        "size": lambda r: (-r[0].n_articles, r[0].id),
+        "recent": lambda r: (-(r[1][-1] if r[1] else 0), -sum(r[1][-3:]), r[0].id),
+        "name": lambda r: (r[0].title.lower(), r[0].id),
+        "id": lambda r: r[0].id,
+    }
+    ordered = sorted(rows, key=keys[sort])
+    return nested(ordered) if sort == "size" and not wanted else ordered
+
+
 class ThemeItem(ListItem):
-    """One theme in the list: its title, how many articles carry it, its activity by month."""
+    """One theme in the list: id, title, how many articles are in it, articles by month."""
 
     def __init__(self, theme, series: list[float]) -> None:
         super().__init__(id=f"theme-{theme.id}", classes=f"-{theme.level}")
@@ -49,7 +94,8 @@ class ThemeItem(ListItem):
     def compose(self) -> ComposeResult:
         indent = "" if self.theme.level == "broad" else "  "
         with Horizontal(classes="theme-row"):
-            yield Label(indent + self.theme.title, classes="theme-title", markup=False)
+            yield Label(f"{self.theme.id:>4} ", classes="theme-id")
+            yield Label(Content(indent + self.theme.title), classes="theme-title")
             yield Label(str(self.theme.n_articles), classes="theme-count")
             yield Sparkline(self.series or [0.0], summary_function=max, classes="theme-spark")
 
@@ -62,18 +108,30 @@ class ThemesScreen(ScreenBasics, Screen[None]):
     BINDINGS = [
         Binding("e", "rename", "Rename"),
         Binding("T", "train", "Train"),
+        Binding("slash", "filter", "Filter"),
+        Binding("s", "sort", "Sort"),
+        Binding("m", "meaning", "What the numbers mean"),
         Binding("escape", "focus_list", "Themes", show=False),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.selected_id: int | None = None
+        self.all_rows: list[tuple[Any, list[float]]] = []
+        self.sort = SORTS[0]
+        self.quality_help = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Static("", id="theme-quality", markup=False)
         yield Static(NO_THEMES, id="themes-empty")
         with Horizontal(id="themes-main"):
-            yield ListView(id="theme-list")
+            with Vertical(id="theme-side"):
+                with Horizontal(id="theme-tools"):
+                    yield Input(placeholder="filter themes (/)", id="theme-filter")
+                    yield Label("by size", id="theme-sort")
+                yield ListView(id="theme-list")
+                yield Label("", id="theme-more")
             with Vertical(id="theme-detail"):
                 yield Static("", id="theme-heading")
                 yield OptionList(id="theme-articles")
@@ -88,34 +146,72 @@ class ThemesScreen(ScreenBasics, Screen[None]):
     # -- loading -------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="themes")
     def load_themes(self) -> None:
+        from reader.services.themes.quality import quality_text, verdict
+
         worker = get_current_worker()
         service = self.services.themes
         themes = service.list_themes()
-        rows = []
-        for theme in themes:
-            if worker.is_cancelled:
-                return
-            rows.append((theme, service.timeline(theme.id, "month")["share"]))
-        error = None
-        if not rows:
-            status = service.status()
-            error = status.get("note") or NO_THEMES
-        self.post_message(ThemesLoaded(rows, error))
+        lines = service.timelines("month")
+        if worker.is_cancelled:
+            return
+        rows = [(t, [float(c) for c in lines["articles"].get(t.id, [0] * len(lines["periods"]))])
+                for t in themes]
+        status = service.status()
+        quality = help_text = ""
+        if status.get("trained"):
+            metrics = status["metrics"]
+            quality = (f"{verdict(metrics).text}. Run {status['run_id']}, "
+                       f"{status['articles']} articles; bars: articles a month"
+                       f"{' (last month so far)' if lines['partial'][-1:] == [True] else ''}.")
+            help_text = quality_text(metrics)
+        error = None if rows else (status.get("note") or NO_THEMES)
+        self.post_message(ThemeList(rows, quality, help_text, lines["partial"], error))
 
-    async def on_themes_loaded(self, message: ThemesLoaded) -> None:
+    async def on_theme_list(self, message: ThemeList) -> None:
+        self.all_rows = message.rows
+        self.quality_help = message.quality_help
+        quality = self.query_one("#theme-quality", Static)
+        quality.update(message.quality)
+        quality.display = bool(message.quality)
+        empty = self.query_one("#themes-empty", Static)
+        empty.display = bool(message.error) or not message.rows
+        empty.update(message.error or NO_THEMES)
+        await self.show_rows()
+
+    async def show_rows(self) -> None:
         listing = self.query_one("#theme-list", ListView)
         listing.loading = False
+        text = self.query_one("#theme-filter", Input).value
+        rows = arrange(self.all_rows, text, self.sort)
         await listing.clear()
-        rows = nested(message.themes)
-        await listing.extend(ThemeItem(theme, series) for theme, series in rows)
-        empty = self.query_one("#themes-empty", Static)
-        empty.display = bool(message.error) or not message.themes
-        empty.update(message.error or NO_THEMES)
-        ids = [theme.id for theme, _ in rows]
+        await listing.extend(ThemeItem(theme, series) for theme, series in rows[:MAX_ROWS])
+        more = self.query_one("#theme-more", Label)
+        more.update(f"{MAX_ROWS} of {len(rows)} shown: type to filter" if len(rows) > MAX_ROWS
+                    else f"{len(rows)} themes" if text else "")
+        ids = [theme.id for theme, _ in rows[:MAX_ROWS]]
         if ids:
             keep = self.selected_id if self.selected_id in ids else ids[0]
             listing.index = ids.index(keep)
             self.select_theme(keep)
+
+    @on(Input.Changed, "#theme-filter")
+    async def filter_changed(self) -> None:
+        await self.show_rows()
+
+    @on(Input.Submitted, "#theme-filter")
+    def filter_done(self) -> None:
+        self.query_one("#theme-list", ListView).focus()
+
+    def action_filter(self) -> None:
+        self.query_one("#theme-filter", Input).focus()
+
+    async def action_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.query_one("#theme-sort", Label).update(f"by {self.sort}")
+        await self.show_rows()
+
+    def action_meaning(self) -> None:
+        self.notify(self.quality_help or NO_THEMES, title="What the numbers mean", timeout=30)
 
     def select_theme(self, theme_id: int) -> None:
         self.selected_id = theme_id
@@ -133,7 +229,8 @@ class ThemesScreen(ScreenBasics, Screen[None]):
         articles = self.query_one("#theme-articles", OptionList)
         articles.clear_options()
         articles.add_options(
-            Option(f"{a['title'] or '(untitled)'}  ({a['strength']:.2f})", id=str(a["id"]))
+            Option(Content(f"{a['id']:>5} {a['title'] or '(untitled)'}  ({a['strength']:.2f})"),
+                   id=str(a["id"]))
             for a in detail["articles"]
         )
         self.query_one("#theme-passages", Static).update(theme_passages(detail))
