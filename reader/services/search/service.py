@@ -65,7 +65,11 @@ class SearchService:
         found = self.rankings(
             query, mode=mode, depth=max(limit, self.fusion.depth), filters=filters, steer=steer
         )
-        ranked = fuse(found.keyword, found.semantic, mode, self.fusion)[:limit]
+        ranked = fuse(found.keyword, found.semantic, mode, self.fusion)
+        rerank = getattr(steer, "rerank", None)  # theme steering re-ranks the candidates too
+        if rerank is not None:
+            ranked = rerank(ranked)
+        ranked = ranked[:limit]
         hits = self._hits(ranked, found.keyword, found.semantic, found.parsed)
         return SearchResults(query, mode, hits, found.notices)
 

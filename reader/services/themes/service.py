@@ -260,13 +260,24 @@ class ThemeService:
                                           -min(r["strength_a"], r["strength_b"]), r["id"]))
 
     def steerer(self, plus: Sequence[int | str] = (), minus: Sequence[int | str] = (),
-                strength: float = 1.0) -> Callable[[np.ndarray], np.ndarray] | None:
-        """A query-vector edit for SearchService.search, with every theme checked up front."""
+                strength: float = 1.0):
+        """A Steering for SearchService.search (query edit and re-ranking), with every theme
+        checked up front; None when there is nothing to steer by."""
+        from reader.services.themes.steering import RERANK_WEIGHT, Steering, theme_pull
+
         if not plus and not minus:
             return None
-        for ref in (*plus, *minus):
-            self.resolve(ref)
-        return lambda vector: self.steer(vector, plus, minus, strength)
+        if not 0 < strength <= STEER_MAX:
+            raise BadInput(f"steering strength must be in (0, {STEER_MAX}]")
+        up = {self.resolve(ref).id for ref in plus}
+        down = {self.resolve(ref).id for ref in minus}
+
+        def strengths(article_ids: list[int]) -> dict[int, float]:
+            rows = [(a, t, s) for a, t, _, s in self.store.article_activations(article_ids)]
+            return theme_pull(rows, up, down)
+
+        return Steering(lambda vector: self.steer(vector, plus, minus, strength), strengths,
+                        RERANK_WEIGHT * strength)
 
     def steer(self, vector: np.ndarray, plus: Sequence[int | str] = (),
               minus: Sequence[int | str] = (), strength: float = 1.0) -> np.ndarray:
