@@ -212,7 +212,28 @@ def measure(ctx, data, gold_of, seed: int, embed) -> dict:
         if len(top) >= 3 and len(zero) >= 10:
             neg = rng.choice(zero, size=min(100, len(zero)), replace=False)
             aucs.append(auc(embed([t.label])[0], art_vecs[top], art_vecs[neg]))
+    # Names must pick their own theme's held-out articles against the other themes' names.
+    naming = {}
+    for level, group in (("fine", shown), ("broad", broad)):
+        if len(group) < 2:
+            continue
+        vecs = embed([t.label for t in group])
+        hits = {1: 0, 3: 0}
+        total = 0
+        for ti, t in enumerate(group):
+            column = strength[held_idx, t.id]
+            top = held_idx[np.argsort(-column, kind="stable")[:5]]
+            for a in top[strength[top, t.id] > 0]:
+                sims = vecs @ art_vecs[a]
+                rank = int((sims > sims[ti]).sum())
+                hits[1] += rank < 1
+                hits[3] += rank < 3
+                total += 1
+        naming[f"name_top1_{level}"] = round(hits[1] / max(total, 1), 4)
+        naming[f"name_top3_{level}"] = round(hits[3] / max(total, 1), 4)
+        naming[f"name_chance_top1_{level}"] = round(1 / len(group), 4)
     return {
+        **naming,
         "fvu_heldout": run.metrics["fvu_heldout"],
         "fvu_pca": round(fvu(held, pca), 4),
         "l0": run.metrics["l0"],

@@ -162,3 +162,27 @@ def test_timeline_bars_follow_counts_and_mark_partial_periods(library) -> None:
                for a, b in zip(order, order[1:], strict=False))
     # The test library starts on 2026-01-01 (not partial) and ends long ago (not running).
     assert line["partial"][-1] is False
+
+
+FOOTER = ("Thanks to {a} and {b} for reading drafts of this essay. Translations of this "
+          "essay exist in Japanese, Russian and Spanish; write if you would like to help.")
+PEOPLE = "Jessica Robert Trevor Daniel Sarah Harj Geoff Paul".split()
+
+
+def test_a_footer_repeated_across_articles_never_becomes_a_theme(tmp_path) -> None:
+    ctx = LibraryContext(tmp_path / "home")
+    fake = fake_embedder()
+    rows = corpus(12)
+    for n, row in enumerate(rows):
+        row["text"] += "\n\n" + FOOTER.format(a=PEOPLE[n % 8], b=PEOPLE[(n + 3) % 8])
+    add(ctx, rows, fake, tmp_path)
+    service = ThemeService(ctx, embed=fake.embed)
+    service.train()
+    footer_words = {"thanks", "drafts", "translations", "japanese", "russian", "essay",
+                    "reading", "spanish", "help"}
+    for theme in service.list_themes():
+        assert not set(theme.label.replace("/", " ").split()) & footer_words, theme.label
+    hidden = [t for t in service.list_themes(include_hidden=True) if t.hidden]
+    assert any("boilerplate" in (t.hidden_reason or "") for t in hidden) or not any(
+        set(t.keywords[:3]) & footer_words for t in hidden)
+    ctx.close()

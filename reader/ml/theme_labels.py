@@ -153,6 +153,26 @@ def make_label(keywords: Sequence[str], max_terms: int = 2, taken: set[str] | No
     return candidates[0] if candidates else "(unnamed)"
 
 
+def label_candidates(keywords: Sequence[str], n: int = 4) -> list[str]:
+    """Names to choose from, phrases first: each bigram among the leading keywords alone
+    ("mobile phones"), then the two best distinct keywords together ("parking / cities")."""
+    lead = list(keywords[:n])
+    out = [k for k in lead if " " in k]
+    pair = make_label(keywords)
+    if pair != "(unnamed)":
+        out.append(pair)
+    return list(dict.fromkeys(out)) or ["(unnamed)"]
+
+
+def passage_overlap(token_sets: Sequence[set[str]]) -> float:
+    """Mean pairwise Jaccard overlap of passages' word sets: near 1 for one text repeated."""
+    sets = [t for t in token_sets if t]
+    if len(sets) < 2:
+        return 0.0
+    values = [len(a & b) / len(a | b) for i, a in enumerate(sets) for b in sets[i + 1:]]
+    return float(np.mean(values))
+
+
 def auc(label_vector: np.ndarray, positives: np.ndarray, negatives: np.ndarray) -> float:
     """P(label closer to a positive than to a negative), ties halved (Mann-Whitney U / n1 n2)."""
     if len(positives) == 0 or len(negatives) == 0:

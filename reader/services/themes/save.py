@@ -7,7 +7,15 @@ from typing import Any
 
 import numpy as np
 
-from reader.ml.theme_labels import TermCounts, auc, make_label, theme_keywords
+from reader.ml.theme_labels import (
+    TermCounts,
+    auc,
+    label_candidates,
+    make_label,
+    passage_overlap,
+    theme_keywords,
+    tokenize,
+)
 from reader.ml.theme_levels import section_scores, unit_rows
 from reader.ml.theme_match import (
     MATCH_COSINE,
@@ -24,6 +32,7 @@ from reader.services.themes.report import TrainReport
 from reader.storage.themes import ThemeStore
 
 NAMED_MATCH = 0.3  # a user-named theme is matched down to this (others: MATCH_COSINE)
+BOILERPLATE = 0.4  # top passages sharing this much of their word pairs: one text, repeated
 TOP_PASSAGES = 20  # passages a fine theme's keywords come from
 TOP_SECTION_PASSAGES = 60
 BACKGROUND = 3000  # passages standing for "the rest of the library"
@@ -80,12 +89,28 @@ class Labeller:
             chunk = stored.get(int(data.chunk_ids[r]))
             texts.append(f"{chunk.context}\n{chunk.text}" if chunk else "")
         self.counts = TermCounts(texts)
+        # Word pairs in order: a repeated footer shares them, a shared topic hardly does.
+        self.shingles = [set(zip(words, words[1:], strict=False))
+                         for words in (tokenize(t) for t in texts)]
         self.n_classes = len(self.fine_members) + len(self.broad_members)
         self.background = unit_rows(data.vectors[background].mean(axis=0))
         self._cache: dict[str, np.ndarray] = {}
         held_articles = set(data.article_ids[analysis.heldout].tolist())
         self.train_articles = np.array([int(a) not in held_articles
                                         for a in analysis.article_ids])
+
+    def boilerplate(self, j: int) -> float:
+        """How alike the latent's top passages are (one per article), as the mean overlap of
+        their word pairs: a footer or a site's standard paragraph repeats nearly word for
+        word across articles; passages on one subject share words, not their order."""
+        seen: set[int] = set()
+        sets = []
+        for r in self.fine_members[j]:
+            owner = int(self.data.article_ids[r])
+            if owner not in seen:
+                seen.add(owner)
+                sets.append(self.shingles[self.row_pos[r]])
+        return passage_overlap(sets) if len(sets) >= 3 else 0.0
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
@@ -203,6 +228,11 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
     result, report, sections = analysis.result, analysis.report, analysis.sections
     labeller = Labeller(ctx, data, analysis, embed)
     live = [int(j) for j in analysis.live]
+    for j in live:  # boilerplate is never a theme, whatever else is said about it
+        overlap = labeller.boilerplate(j)
+        if overlap >= BOILERPLATE:
+            report.hidden[j] = (f"boilerplate: its passages repeat across articles "
+                                f"({overlap:.0%} of their word pairs in common)")
     total = len(live) + sections.count
     fine_words: dict[int, list[str]] = {}
     for done, j in enumerate(live):
@@ -253,7 +283,10 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
                                                  analysis.article_ids), strict=True))
         broad_tops = dict(zip(keys_broad, top_sets(ms.broad_strength, analysis.article_ids),
                               strict=True))
-        namer = _Namer(previous, plan.previous is not None)
+        columns = {("broad", g): ms.broad_strength[:, g] for g in keys_broad}
+        columns.update({("fine", j): ms.fine_strength[:, j] for j in live})
+        namer = _Namer(previous, plan.previous is not None,
+                       lambda key, label: labeller.label_auc(label, columns[key]))
         for key, match in [(("broad", g), broad_match.get(g)) for g in keys_broad] + [
                 (("fine", j), fine_match.get(j)) for j in live]:
             tops = broad_tops[key[1]] if key[0] == "broad" else fine_tops[key[1]]
@@ -264,7 +297,7 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
             label, anchor = namer.name(("broad", g), broad_words[g], broad_tops[g])
             values = _values(run_id, g, "broad", label, broad_words[g], named.get(("broad", g)))
             values.update(_broad_stats(sections, ms, g), extra={"anchor": anchor},
-                          label_auc=labeller.label_auc(label, sections.scores[:, g]))
+                          label_auc=labeller.label_auc(label, columns[("broad", g)]))
             theme_id, similarity = _upsert(store, values, broad_match.get(g), run_id, new_ids,
                                            namer.is_new)
             broad_ids[g] = theme_id
@@ -279,7 +312,7 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
                 coherence=float(report.coherence[j]), n_articles=int(ms.fine[:, j].sum()),
                 hidden=int(report.hidden[j] is not None), hidden_reason=report.hidden[j],
                 parent_id=broad_ids.get(int(sections.group[j])),
-                label_auc=labeller.label_auc(label, art_codes[:, j]),
+                label_auc=labeller.label_auc(label, columns[("fine", j)]),
                 extra={"agreement": round(float(report.agreement[j]), 4), "anchor": anchor})
             theme_id, similarity = _upsert(store, values, fine_match.get(j), run_id, new_ids,
                                            namer.is_new)
@@ -331,8 +364,10 @@ class _Namer:
     """Automatic labels for one run: a theme found again keeps its label while the rule in
     reader.ml.theme_names holds; every other theme gets a label no kept one uses."""
 
-    def __init__(self, previous: dict[int, Any], had_run: bool) -> None:
+    def __init__(self, previous: dict[int, Any], had_run: bool,
+                 score: Callable[[Any, str], float | None] | None = None) -> None:
         self.previous = previous
+        self.score = score
         self.is_new = had_run  # on a first training nothing is "new": there is no before
         self.kept: dict[tuple[str, int], tuple[str, list[int]]] = {}
         self.taken: set[str] = set()
@@ -349,9 +384,21 @@ class _Namer:
     def name(self, key, keywords: list[str], tops: set[int]) -> tuple[str, list[int]]:
         if key in self.kept:
             return self.kept[key]
-        label = make_label(keywords, taken=self.taken)
+        label = self.choose(key, keywords)
         self.taken.add(label)
         return label, sorted(tops)
+
+    def choose(self, key, keywords: list[str]) -> str:
+        """The candidate name (phrases first) whose embedding best picks the theme's articles
+        out of the library (label AUC); ties go to the earlier candidate."""
+        candidates = [c for c in label_candidates(keywords) if c not in self.taken]
+        if not candidates:
+            return make_label(keywords, taken=self.taken)
+        if self.score is None or len(candidates) == 1:
+            return candidates[0]
+        scored = [(self.score(key, c), -i, c) for i, c in enumerate(candidates)]
+        best = max(scored, key=lambda x: (x[0] if x[0] is not None else -1.0, x[1]))
+        return best[2]
 
 
 def _upsert(store: ThemeStore, values, match, run_id, new_ids, mark_new: bool = True
