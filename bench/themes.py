@@ -1,7 +1,7 @@
 """Themes on a labelled corpus, through the real path, against PCA and k-means baselines.
 
     python bench/themes.py [--labelled FILE] [--seed 0] [--embedding-cache FILE]
-                           [--scale 100000] [--keep DIR]
+                           [--scale 100000] [--keep DIR] [--limit N]
 
 The corpus (rows with `label` (string or list) and `text` or `article`, optional `title`) is
 written as reader JSONL and imported with LibraryService, indexed with index_pending
@@ -294,11 +294,15 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--no-cache", action="store_true")
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="build the library here and keep it")
+    parser.add_argument("--limit", type=int, default=0,
+                        help="only the corpus's first N rows (0: all), for a loaded machine")
     args = parser.parse_args(argv)
     if not args.labelled.exists():
         parser.error(f"{args.labelled} does not exist")
     cache = None if args.no_cache else args.embedding_cache
     rows = read_rows(args.labelled)
+    if args.limit:
+        rows = rows[:args.limit]
     rng = np.random.default_rng(args.seed)
     later = set(rng.choice(len(rows), size=len(rows) // 10, replace=False).tolist())
     work = Path(tempfile.mkdtemp(prefix="reader-themes-bench-"))
