@@ -271,40 +271,47 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
     metrics = dict(result.metrics, sections=sections.count, live=len(live),
                    hidden=len(live) - len(shown), inputs=plan.inputs,
                    m=plan.config.m, k=plan.config.k)
+    previous = {t.id: t for t in store.themes()}
+    previous_ids = set(previous)
+    fine_tops = dict(zip(keys_fine, top_sets(ms.fine_strength[:, live],
+                                             analysis.article_ids), strict=True))
+    broad_tops = dict(zip(keys_broad, top_sets(ms.broad_strength, analysis.article_ids),
+                          strict=True))
+    columns = {("broad", g): ms.broad_strength[:, g] for g in keys_broad}
+    columns.update({("fine", j): ms.fine_strength[:, j] for j in live})
+    namer = _Namer(previous, plan.previous is not None,
+                   lambda key, label: labeller.label_auc(label, columns[key]))
+    for key, match in [(("broad", g), broad_match.get(g)) for g in keys_broad] + [
+            (("fine", j), fine_match.get(j)) for j in live]:
+        tops = broad_tops[key[1]] if key[0] == "broad" else fine_tops[key[1]]
+        words = broad_words[key[1]] if key[0] == "broad" else fine_words[key[1]]
+        namer.keep(key, match, words, tops)
+    # Names (and the embeddings they need) before the write transaction, which stays short.
+    fine_order = sorted(live, key=lambda j: (-int(ms.fine[:, j].sum()), j))
+    names = {("broad", g): namer.name(("broad", g), broad_words[g], broad_tops[g])
+             for g in keys_broad}
+    names.update({("fine", j): namer.name(("fine", j), fine_words[j], fine_tops[j])
+                  for j in fine_order})
+    aucs = {key: labeller.label_auc(label, columns[key]) for key, (label, _) in names.items()}
     with ctx.db.atomic():
         run_id = store.insert_run(
             model=data.model, dimension=int(data.vectors.shape[1]), kind=plan.kind,
             config=plan.config.to_dict(), metrics=metrics, why="\n".join(w for w in why if w),
             n_articles=data.n_articles, n_chunks=len(data.vectors), weights=arrays,
             parent_id=plan.previous.id if plan.previous else None)
-        previous = {t.id: t for t in store.themes()}
-        previous_ids = set(previous)
-        fine_tops = dict(zip(keys_fine, top_sets(ms.fine_strength[:, live],
-                                                 analysis.article_ids), strict=True))
-        broad_tops = dict(zip(keys_broad, top_sets(ms.broad_strength, analysis.article_ids),
-                              strict=True))
-        columns = {("broad", g): ms.broad_strength[:, g] for g in keys_broad}
-        columns.update({("fine", j): ms.fine_strength[:, j] for j in live})
-        namer = _Namer(previous, plan.previous is not None,
-                       lambda key, label: labeller.label_auc(label, columns[key]))
-        for key, match in [(("broad", g), broad_match.get(g)) for g in keys_broad] + [
-                (("fine", j), fine_match.get(j)) for j in live]:
-            tops = broad_tops[key[1]] if key[0] == "broad" else fine_tops[key[1]]
-            words = broad_words[key[1]] if key[0] == "broad" else fine_words[key[1]]
-            namer.keep(key, match, words, tops)
         broad_ids, new_ids, history = {}, [], []
         for g in keys_broad:
-            label, anchor = namer.name(("broad", g), broad_words[g], broad_tops[g])
+            label, anchor = names[("broad", g)]
             values = _values(run_id, g, "broad", label, broad_words[g], named.get(("broad", g)))
             values.update(_broad_stats(sections, ms, g), extra={"anchor": anchor},
-                          label_auc=labeller.label_auc(label, columns[("broad", g)]))
+                          label_auc=aucs[("broad", g)])
             theme_id, similarity = _upsert(store, values, broad_match.get(g), run_id, new_ids,
                                            namer.is_new)
             broad_ids[g] = theme_id
             history.append(("broad", g, theme_id, similarity))
         fine_ids = {}
-        for j in sorted(live, key=lambda j: (-int(ms.fine[:, j].sum()), j)):
-            label, anchor = namer.name(("fine", j), fine_words[j], fine_tops[j])
+        for j in fine_order:
+            label, anchor = names[("fine", j)]
             values = _values(run_id, j, "fine", label, fine_words[j], named.get(("fine", j)))
             values.update(
                 density=float(report.density[j]), max_activation=float(report.max_activation[j]),
@@ -312,7 +319,7 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
                 coherence=float(report.coherence[j]), n_articles=int(ms.fine[:, j].sum()),
                 hidden=int(report.hidden[j] is not None), hidden_reason=report.hidden[j],
                 parent_id=broad_ids.get(int(sections.group[j])),
-                label_auc=labeller.label_auc(label, columns[("fine", j)]),
+                label_auc=aucs[("fine", j)],
                 extra={"agreement": round(float(report.agreement[j]), 4), "anchor": anchor})
             theme_id, similarity = _upsert(store, values, fine_match.get(j), run_id, new_ids,
                                            namer.is_new)
