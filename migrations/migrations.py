@@ -347,6 +347,11 @@ def m009_near_duplicates(db: Database) -> None:
 
 @migrations()
 def m007_theme_members(db: Database) -> None:
-    """Whether an article is *in* a theme (one rule for both levels), beside its strength."""
+    """Whether an article is *in* a theme (one rule for both levels), beside its strength.
+
+    Themes trained before this keep working until the next training: an article counts as in
+    a theme where its strength reached 0.25, the threshold their timelines used.
+    """
     db.execute("alter table article_themes add column member integer not null default 0")
+    db.execute("update article_themes set member = 1 where strength >= 0.25")
     db["article_themes"].create_index(["theme_id", "member"])

@@ -93,3 +93,35 @@ def test_partial_periods_and_bars_that_follow_counts() -> None:
                            datetime(2027, 1, 2, tzinfo=UTC)) == [False, False, False]
     line = sparkline([1, 8, 4, 0])
     assert line[3] == " " and line[0] < line[2] < line[1]
+
+
+def test_a_library_with_themes_upgrades_to_memberships_without_loss(tmp_path) -> None:
+    from sqlite_utils import Database
+
+    from migrations.migrations import migrations
+    from reader.storage.db import open_db
+    from reader.storage.themes import ThemeStore
+
+    path = tmp_path / "old.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="m007_theme_members")
+    old["articles"].insert({"id": 1, "url": "https://a.example/1", "canonical_url":
+                            "https://a.example/1", "title": "One", "added_at": "2026-01-01"})
+    old["articles"].insert({"id": 2, "url": "https://a.example/2", "canonical_url":
+                            "https://a.example/2", "title": "Two", "added_at": "2026-01-02"})
+    old["theme_runs"].insert({"id": 1, "created_at": "2026-01-03", "model": "m", "dimension": 4,
+                              "kind": "cold", "config": "{}", "metrics": "{}", "why": "",
+                              "n_articles": 2, "n_chunks": 2, "weights": b""})
+    old["themes"].insert({"id": 1, "run_id": 1, "latent": 0, "level": "fine", "label": "a / b",
+                          "keywords": "[]", "hidden": 0, "density": 0.5, "max_activation": 1.0,
+                          "mean_activation": 1.0, "coherence": 0.0, "n_articles": 1,
+                          "created_run_id": 1, "is_new": 0, "extra": "{}", "name": "Mine"})
+    old.execute("insert into article_themes(article_id, theme_id, value, strength, passages) "
+                "values (1, 1, 0.9, 1.0, 2), (2, 1, 0.1, 0.1, 1)")
+    old.conn.commit()
+    old.conn.close()
+    store = ThemeStore(open_db(path))
+    assert store.theme(1).title == "Mine"
+    assert sorted(store.article_activations()) == [(1, 1, 0.9, 1.0), (2, 1, 0.1, 0.1)]
+    assert store.member_articles() == [(1, 1)]
+    assert [a for a, _, _ in store.top_articles(1)] == [1]
