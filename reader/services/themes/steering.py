@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-RERANK_WEIGHT = 0.5  # at strength 1: a theme's strongest article gains half the score range
+RERANK_WEIGHT = 0.25  # at strength 1: a theme's strongest article gains a quarter of the score range
 
 
 class Steering:
