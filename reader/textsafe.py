@@ -29,6 +29,8 @@ _CONTROLS = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 )
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
 
 def terminal_safe(value: object, *, single_line: bool = False) -> str:
     """`value` as text with escape sequences, control and bidi characters removed.
@@ -42,9 +44,20 @@ def terminal_safe(value: object, *, single_line: bool = False) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _ESCAPES.sub("", text)
     text = _CONTROLS.sub("", text)
+    # A lone surrogate (from a JSON \\ud800 escape) cannot be written to a UTF-8 terminal.
+    text = _SURROGATES.sub("\ufffd", text)
     if single_line:
         text = re.sub(r"[\n\t]+", " ", text)
     return text
+
+
+def json_safe(encoded: str) -> str:
+    """JSON text with the characters a terminal would act on written as \\uXXXX escapes.
+
+    `json.dumps(..., ensure_ascii=False)` leaves C1 controls, DEL and bidi controls raw;
+    they can only occur inside JSON strings, so escaping them keeps the data exact.
+    """
+    return _CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
 
 
 def has_unsafe(value: str) -> bool:

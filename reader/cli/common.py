@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from reader.services.context import LibraryContext, Progress
+from reader.textsafe import json_safe, terminal_safe
 
 
 class State:
@@ -37,8 +38,23 @@ pass_state = click.make_pass_decorator(State)
 
 
 def echo_json(data: Any) -> None:
-    """Print JSON only, on stdout."""
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """Print JSON only, on stdout: the data exact, with terminal controls as \\u escapes."""
+    click.echo(json_safe(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
+
+
+def echo(message: object = "", *, err: bool = False, nl: bool = True, bold: bool = False) -> None:
+    """Print a line for people: whatever came from an article or a server is made terminal-safe.
+
+    Every human-readable line of the CLI goes through here (or `safe` for pieces that get
+    styled), so escape sequences, control and bidi characters never reach the terminal.
+    """
+    text = terminal_safe(message)
+    click.echo(click.style(text, bold=True) if bold else text, err=err, nl=nl)
+
+
+def safe(value: object) -> str:
+    """One piece of text from an article or a server, made terminal-safe and kept on one line."""
+    return terminal_safe(value, single_line=True)
 
 
 def paragraphs(text: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from reader.cli.common import State, echo_json, pass_state
+from reader.cli.common import State, echo, echo_json, pass_state
 
 
 def _service(state: State):
@@ -93,7 +93,7 @@ def _edit(service: Any, digest_id: int, text: str) -> str:
             f"{exc.message}; the unedited draft is kept as digest {digest_id}"
         ) from exc
     if edited is None or edited == text:
-        click.echo("No changes saved from the editor.", err=True)
+        echo("No changes saved from the editor.", err=True)
         return text
     service.update_text(digest_id, edited)
     return edited
@@ -101,7 +101,7 @@ def _edit(service: Any, digest_id: int, text: str) -> str:
 
 def _write(output: str, out: Path | None) -> None:
     if out is None:
-        click.echo(output, nl=False)
+        echo(output, nl=False)
         return
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(output, "utf-8")
@@ -116,16 +116,16 @@ def _report(digest_id: int, data: dict[str, Any], notes: list[str], out: Path | 
     if data["unread"]:
         parts.append(f"{len(data['unread'])} saved for later")
     where = f" -> {out}" if out else ""
-    click.echo(
+    echo(
         f"Digest {digest_id} ({data['window']['label']}): {', '.join(parts)}{where}", err=True
     )
     for note in notes:
-        click.echo(f"note: {note}", err=True)
+        echo(f"note: {note}", err=True)
 
 
 def _push(service: Any, digest_id: int) -> None:
     record = service.push(digest_id)
-    click.echo(
+    echo(
         f"Pushed digest {digest_id} to Buttondown as draft {record.remote_id} (not sent).", err=True
     )
 
@@ -140,11 +140,11 @@ def list_(state: State, as_json: bool) -> None:
         echo_json([r.summary() for r in records])
         return
     if not records:
-        click.echo("No digests yet: run `reader digest`.", err=True)
+        echo("No digests yet: run `reader digest`.", err=True)
         return
     for r in records:
         flags = (" edited" if r.edited_at else "") + (" pushed" if r.pushed_at else "")
-        click.echo(
+        echo(
             f"{r.id:>4}  {r.created_at[:10]}  {r.window_start[:10]} → {r.window_end[:10]}  "
             f"{len(r.article_ids)} read, {len(r.unread_ids)} saved  {r.subject}{flags}"
         )
@@ -168,7 +168,7 @@ def show(state: State, digest_id: int, as_json: bool) -> None:
             }
         )
         return
-    click.echo(record.text, nl=False)
+    echo(record.text, nl=False)
 
 
 @digest.command()

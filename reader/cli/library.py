@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from reader.cli.common import State, echo_json, paragraphs, pass_state, progress_bar
+from reader.cli.common import State, echo, echo_json, paragraphs, pass_state, progress_bar
 from reader.textsafe import terminal_safe
 
 STATE_CHOICES = ["unread", "reading", "read", "archived", "all"]
@@ -22,10 +22,10 @@ def _library(state: State):
 
 def _print_capture(report, *, verb: str) -> None:
     for problem in report.failed:
-        click.echo(f"failed: {problem.where}: {problem.message}", err=True)
+        echo(f"failed: {problem.where}: {problem.message}", err=True)
     for problem in report.skipped:
-        click.echo(f"skipped: {problem.where}: {problem.message}", err=True)
-    click.echo(f"{verb}: {report.summary()}", err=True)
+        echo(f"skipped: {problem.where}: {problem.message}", err=True)
+    echo(f"{verb}: {report.summary()}", err=True)
 
 
 def _fetch_and_index(state: State, *, retry_failed: bool = False, index: bool = True,
@@ -35,16 +35,16 @@ def _fetch_and_index(state: State, *, retry_failed: bool = False, index: bool = 
     with progress_bar("Fetching") as progress:
         report = library.fetch(retry_failed=retry_failed, progress=progress, ids=ids)
     for article_id, url, error in report.failed:
-        click.echo(f"failed: #{article_id} {url}: {error}", err=True)
+        echo(f"failed: #{article_id} {url}: {error}", err=True)
     for article_id, original in report.duplicates:
-        click.echo(f"duplicate: #{article_id} has the same text as #{original}", err=True)
+        echo(f"duplicate: #{article_id} has the same text as #{original}", err=True)
     if report.fetched or report.failed:
-        click.echo(f"Fetch: {report.summary()} in {report.seconds:.1f}s", err=True)
+        echo(f"Fetch: {report.summary()} in {report.seconds:.1f}s", err=True)
     if index and (report.fetched or captured):
         with progress_bar("Indexing") as progress:
             message = library.index_new(progress=progress)
         if message:
-            click.echo(message, err=True)
+            echo(message, err=True)
     return report
 
 
@@ -68,7 +68,7 @@ def add(state: State, inputs: tuple[str, ...], tags: tuple[str, ...], no_fetch: 
     elif not no_index and captured:
         message = _library(state).index_new()
         if message:
-            click.echo(message, err=True)
+            echo(message, err=True)
     if report.failed and not captured:
         sys.exit(1)
 
@@ -98,7 +98,7 @@ def import_(state: State, file: Path, fmt: str | None, tags: tuple[str, ...], no
     elif not no_index and report.added:
         message = library.index_new()
         if message:
-            click.echo(message, err=True)
+            echo(message, err=True)
 
 
 @click.command()
@@ -142,7 +142,7 @@ def list_(state: State, reading_state: str | None, fetch_state: str | None, tag:
         return
     if not articles:
         filtered = reading_state not in (None, "all") or fetch_state not in (None, "all") or tag
-        click.echo("No articles match." if filtered
+        echo("No articles match." if filtered
                    else "Nothing here yet. Add something with `reader add URL`.", err=True)
         return
     for a in articles:
@@ -151,7 +151,7 @@ def list_(state: State, reading_state: str | None, fetch_state: str | None, tag:
         minutes = f" {a.reading_minutes} min" if a.word_count else ""
         fetch = "" if a.has_text else f"{a.fetch_state}"
         flag = " (duplicate)" if a.duplicate_of else (" (thin)" if a.extraction == "fallback" else "")
-        click.echo(f"{a.id:>5}  {a.state:<8} {fetch:<7} {title[:64]}{minutes}{extra}{flag}")
+        echo(f"{a.id:>5}  {a.state:<8} {fetch:<7} {title[:64]}{minutes}{extra}{flag}")
 
 
 @click.command()
@@ -169,38 +169,38 @@ def show(state: State, article_id: int, as_json: bool) -> None:
         echo_json({**article_to_dict(article), "themes": themes})
         return
     safe = terminal_safe
-    click.echo(click.style(safe(article.title or article.url, single_line=True), bold=True))
+    echo(safe(article.title or article.url, single_line=True), bold=True)
     meta = [safe(x, single_line=True) for x in (article.author, article.site, article.published) if x]
     if article.title:
         meta.append(safe(article.url, single_line=True))
     if meta:
-        click.echo(" · ".join(meta))
+        echo(" · ".join(meta))
     fetched = {"queued": "not fetched yet", "failed": "link failed", "fetched": "fetched",
                "provided": "text provided"}[article.fetch_state]
-    click.echo(f"state: {article.state}  ({fetched})  words: {article.word_count}  "
+    echo(f"state: {article.state}  ({fetched})  words: {article.word_count}  "
                f"progress: {article.progress:.0%}")
     if article.tags:
-        click.echo("tags: " + safe(", ".join(article.tags), single_line=True))
+        echo("tags: " + safe(", ".join(article.tags), single_line=True))
     if themes:
-        click.echo("themes: " + ", ".join(
+        echo("themes: " + ", ".join(
             f"{safe(t['title'], single_line=True)} ({t['strength']:.2f})" for t in themes))
     if article.fetch_error:
         tries = "1 attempt" if article.attempts == 1 else f"{article.attempts} attempts"
         retry = ""
         if article.next_retry_at:
             retry = f"; `reader fetch` tries again after {article.next_retry_at.replace('T', ' ')}"
-        click.echo(f"fetch error: {safe(article.fetch_error, single_line=True)} ({tries}{retry})")
+        echo(f"fetch error: {safe(article.fetch_error, single_line=True)} ({tries}{retry})")
     if article.extraction_note:
-        click.echo(f"extraction: {safe(article.extraction_note, single_line=True)}")
+        echo(f"extraction: {safe(article.extraction_note, single_line=True)}")
     if article.duplicate_of:
-        click.echo(f"duplicate of #{article.duplicate_of}")
+        echo(f"duplicate of #{article.duplicate_of}")
     for h in article.highlights:
-        click.echo(f"> {safe(h.text)}" + (f"  — {safe(h.note)}" if h.note else ""))
+        echo(f"> {safe(h.text)}" + (f"  — {safe(h.note)}" if h.note else ""))
     for n in article.notes:
-        click.echo(f"note: {safe(n.text)}")
+        echo(f"note: {safe(n.text)}")
     if article.text:
-        click.echo("")
-        click.echo(paragraphs(safe(article.text)))
+        echo("")
+        echo(paragraphs(safe(article.text)))
 
 
 @click.command()
@@ -220,7 +220,7 @@ def mark(state: State, article_id: int, state_: str | None, progress: float | No
         article = library.set_progress(article_id, progress)
     if state_ is not None:
         article = library.mark(article_id, state_)
-    click.echo(f"#{article.id} is {article.state}", err=True)
+    echo(f"#{article.id} is {article.state}", err=True)
 
 
 @click.command()
@@ -230,7 +230,7 @@ def mark(state: State, article_id: int, state_: str | None, progress: float | No
 def note(state: State, article_id: int, text: str) -> None:
     """Add a note to an article."""
     _library(state).note(article_id, text)
-    click.echo(f"Noted on #{article_id}", err=True)
+    echo(f"Noted on #{article_id}", err=True)
 
 
 @click.command()
@@ -241,7 +241,7 @@ def note(state: State, article_id: int, text: str) -> None:
 def tag(state: State, article_id: int, tags: tuple[str, ...], remove: bool) -> None:
     """Tag an article (or --remove tags)."""
     article = _library(state).tag(article_id, list(tags), remove=remove)
-    click.echo(f"#{article_id} tags: {', '.join(article.tags) or '(none)'}", err=True)
+    echo(f"#{article_id} tags: {', '.join(article.tags) or '(none)'}", err=True)
 
 
 @click.command()
@@ -252,7 +252,7 @@ def tag(state: State, article_id: int, tags: tuple[str, ...], remove: bool) -> N
 def highlight(state: State, article_id: int, text: str, note_text: str) -> None:
     """Keep a passage of an article."""
     _library(state).highlight(article_id, text, note_text)
-    click.echo(f"Highlighted on #{article_id}", err=True)
+    echo(f"Highlighted on #{article_id}", err=True)
 
 
 @click.command()
@@ -268,7 +268,7 @@ def delete(state: State, article_ids: tuple[int, ...], yes: bool) -> None:
         click.confirm(f"Delete {len(article_ids)} article(s)?", abort=True)
     for article_id in article_ids:
         library.delete(article_id)
-    click.echo(f"Deleted {len(article_ids)}", err=True)
+    echo(f"Deleted {len(article_ids)}", err=True)
 
 
 @click.command()
@@ -285,7 +285,7 @@ def export(state: State, fmt: str, out: Path | None) -> None:
         with tmp.open("w", encoding="utf-8") as handle:
             count = library.export(handle, format=fmt)
         tmp.replace(out)
-    click.echo(f"Exported {count} articles", err=True)
+    echo(f"Exported {count} articles", err=True)
 
 
 SECRET_SETTINGS = ("llm_api_key", "buttondown_api_key")
@@ -304,7 +304,7 @@ def config(state: State, key: str | None, value: str | None, as_json: bool) -> N
     if value is not None:
         settings.set(key, value)
         state.context.save_settings()
-        click.echo(f"{key} = {getattr(settings, key)!r}", err=True)
+        echo(f"{key} = {getattr(settings, key)!r}", err=True)
         return
     data = {k: v for k, v in asdict(settings).items() if k != "extra"}
     for secret in SECRET_SETTINGS:
@@ -318,9 +318,9 @@ def config(state: State, key: str | None, value: str | None, as_json: bool) -> N
         echo_json(data)
         return
     for name, current in data.items():
-        click.echo(f"{name} = {current!r}")
+        echo(f"{name} = {current!r}")
     if key is None:
-        click.echo(f"(in {state.context.paths.root / 'settings.json'})", err=True)
+        echo(f"(in {state.context.paths.root / 'settings.json'})", err=True)
 
 
 COMMANDS = [add, import_, fetch, list_, show, mark, note, tag, highlight, delete, export, config]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from reader.cli.common import State, echo_json, pass_state, progress_bar
+from reader.cli.common import State, echo, echo_json, pass_state, progress_bar
 from reader.errors import ReaderError
 
 STATUS_CHOICES = ["unread", "reading", "read", "archived"]
@@ -30,7 +30,7 @@ def index(state: State, rebuild: bool, as_json: bool) -> None:
         def show(p) -> None:
             if p.message and p.message not in shown:
                 shown.add(p.message)
-                click.echo(p.message, err=True)
+                echo(p.message, err=True)
             progress(p)
 
         report = index_pending(state.context, progress=show, rebuild=rebuild)
@@ -38,11 +38,11 @@ def index(state: State, rebuild: bool, as_json: bool) -> None:
         raise ReaderError(report.skipped)
     for message in report.messages:
         if message not in shown:
-            click.echo(message, err=True)
+            echo(message, err=True)
     if as_json:
         echo_json(asdict(report))
         return
-    click.echo(f"Index: {report.summary()}")
+    echo(f"Index: {report.summary()}")
 
 
 @click.command(name="search")
@@ -135,7 +135,7 @@ def related(state: State, article_id: int, limit: int, as_json: bool) -> None:
 
 def _print(results, as_json: bool, shared: dict[int, list[dict]] | None = None) -> None:
     for notice in results.notices:
-        click.echo(f"Note: {notice}", err=True)
+        echo(f"Note: {notice}", err=True)
     if as_json:
         data = results.to_dict()
         if shared is not None:
@@ -144,17 +144,17 @@ def _print(results, as_json: bool, shared: dict[int, list[dict]] | None = None) 
         echo_json(data)
         return
     if not results.hits:
-        click.echo("No matches.", err=True)
+        echo("No matches.", err=True)
         return
     for number, hit in enumerate(results.hits, start=1):
         where = " · ".join(x for x in (hit.state, hit.site, (hit.added_at or "")[:10]) if x)
         score = f"  similarity {hit.score:.2f}" if shared is not None else ""
-        click.echo(f"{number:>2}. [{hit.article_id}] {hit.title or hit.url}  ({where}){score}")
+        echo(f"{number:>2}. [{hit.article_id}] {hit.title or hit.url}  ({where}){score}")
         if hit.snippet:
-            click.echo(f"    {hit.marked()}")
+            echo(f"    {hit.marked()}")
         if shared and shared.get(hit.article_id):
             names = ", ".join(t["title"] for t in shared[hit.article_id])
-            click.echo(f"    shared themes: {names}")
+            echo(f"    shared themes: {names}")
 
 
 COMMANDS = [index, search, related]

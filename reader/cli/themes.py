@@ -7,14 +7,8 @@ from __future__ import annotations
 
 import click
 
-from reader.cli.common import State, echo_json, pass_state, progress_bar
+from reader.cli.common import State, echo, echo_json, pass_state, progress_bar
 from reader.errors import NotEnoughData
-from reader.textsafe import terminal_safe
-
-
-def echo(text: str = "", err: bool = False) -> None:
-    """Theme names and passages come from articles: sanitised before the terminal."""
-    click.echo(terminal_safe(text), err=err)
 
 
 def _service(state: State):
