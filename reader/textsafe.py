@@ -30,6 +30,7 @@ _CONTROLS = re.compile(
 )
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
+_MASK = re.compile(f"{_CONTROLS.pattern}|[\r\ud800-\udfff]")
 
 
 def terminal_safe(value: object, *, single_line: bool = False) -> str:
@@ -49,6 +50,15 @@ def terminal_safe(value: object, *, single_line: bool = False) -> str:
     if single_line:
         text = re.sub(r"[\n\t]+", " ", text)
     return text
+
+
+def mask_unsafe(value: str) -> str:
+    """`value` with every control, bidi or surrogate character (and CR) replaced by a space.
+
+    For text whose character offsets matter (search snippets with marked spans): escape
+    sequences lose their power once ESC is gone, and nothing moves.
+    """
+    return _MASK.sub(" ", value)
 
 
 def json_safe(encoded: str) -> str:

@@ -8,6 +8,11 @@ from textual.content import Content
 from reader.models import Article
 from reader.textsafe import terminal_safe
 
+
+def _line(value: object) -> str:
+    """Article or server text for one line of the screen: no controls, no escapes, no newlines."""
+    return terminal_safe(value, single_line=True)
+
 STATE_STYLE = {
     "unread": "bold",
     "reading": "cyan",
@@ -101,7 +106,7 @@ def article_header(article: Article) -> Content:
     """Title on the first line; id, site, author, reading time, state and tags on the second."""
     parts = [f"#{article.id}", article.site or _host(article.url)]
     if article.author:
-        parts.append(f"by {article.author}")
+        parts.append(f"by {_line(article.author)}")
     if article.reading_minutes:
         parts.append(f"{article.reading_minutes} min read")
     state = reading_state(article)
@@ -111,7 +116,7 @@ def article_header(article: Article) -> Content:
     if article.added_at:
         parts.append(f"added {day(article.added_at, year=True)}")
     if article.tags:
-        parts.append("#" + " #".join(article.tags))
+        parts.append(_line("#" + " #".join(article.tags)))
     return Content.from_markup(
         "[b]$title[/b]\n[dim]$meta[/dim]",
         title=title_of(article),
@@ -148,7 +153,7 @@ def annotation_options(article: Article) -> list[tuple[Content, str | None]]:
 
 def body_markdown(article: Article) -> str | None:
     """The Markdown to show, or None when only plain text (or nothing) is there."""
-    return article.markdown if article.markdown and article.markdown.strip() else None
+    return terminal_safe(article.markdown) if article.markdown and article.markdown.strip() else None
 
 
 def empty_body(article: Article) -> str:
@@ -195,18 +200,18 @@ def theme_detail(detail: dict) -> Content:
     lines = [
         Content.from_markup(
             "[b]$title[/b]  [dim]#$id · $level theme · $n articles$new[/dim]",
-            title=theme["title"],
+            title=_line(theme["title"]),
             id=str(theme["id"]),
             level=theme["level"],
             n=theme["articles"],
             new=" · new" if theme.get("new") else "",
         ),
-        Content.from_markup("[i]$words[/i]", words=", ".join(theme["keywords"][:12])),
+        Content.from_markup("[i]$words[/i]", words=_line(", ".join(theme["keywords"][:12]))),
     ]
     if detail.get("parent"):
-        lines.append(Content.from_markup("[dim]part of[/dim] $p", p=detail["parent"]["title"]))
+        lines.append(Content.from_markup("[dim]part of[/dim] $p", p=_line(detail["parent"]["title"])))
     if detail.get("children"):
-        names = ", ".join(c["title"] for c in detail["children"][:8])
+        names = _line(", ".join(c["title"] for c in detail["children"][:8]))
         lines.append(Content.from_markup("[dim]within it:[/dim] $names", names=names))
     timeline = detail.get("timeline") or {}
     if timeline.get("periods"):
@@ -228,5 +233,6 @@ def theme_passages(detail: dict) -> Content:
     if not passages:
         return Content("")
     parts = [Content.from_markup("[b]Passages[/b]")]
-    parts += [Content.from_markup("[$accent]▌[/] $text", text=p["text"]) for p in passages]
+    parts += [Content.from_markup("[$accent]▌[/] $text", text=terminal_safe(p["text"])) for p in passages]
     return Content("\n").join(parts)
+

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from textual.worker import Worker, WorkerState
 
 from reader.errors import ReaderError
+from reader.textsafe import terminal_safe
 
 if TYPE_CHECKING:
     from reader.tui.services import Services
@@ -31,7 +32,8 @@ class ScreenBasics:
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             self.app.notify(  # type: ignore[attr-defined]
-                describe_error(event.worker.error),
+                terminal_safe(describe_error(event.worker.error)),
+                markup=False,
                 title="Something failed",
                 severity="error",
                 timeout=10,

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker
 
 from reader.errors import NotEnoughData
+from reader.textsafe import terminal_safe
 from reader.tui.messages import DigestShown, DigestsListed
 from reader.tui.screens.base import ScreenBasics
 
@@ -95,7 +96,7 @@ class DigestScreen(ScreenBasics, Screen[None]):
         markdown = self.query_one("#digest-markdown", Markdown)
         if message.error:
             self.shown, self.draft_error = None, message.error
-            status.update(Content(message.error))
+            status.update(Content(terminal_safe(message.error)))
             await markdown.update("")
             self.show_latest_instead()
             return
@@ -112,8 +113,8 @@ class DigestScreen(ScreenBasics, Screen[None]):
                 self.draft = None  # that draft is saved now
                 self.list_saved()
         lines += message.notes
-        status.update(Content("\n".join(lines)))
-        await markdown.update(message.markdown)
+        status.update(Content(terminal_safe("\n".join(lines))))
+        await markdown.update(terminal_safe(message.markdown))
 
     def show_latest_instead(self) -> None:
         """With nothing new to draft, show the newest saved digest rather than an empty page."""
@@ -131,7 +132,7 @@ class DigestScreen(ScreenBasics, Screen[None]):
             prompt = Content.from_markup(
                 "#$id $subject\n[dim]saved $when[/dim]",
                 id=record.id,
-                subject=record.subject,
+                subject=terminal_safe(record.subject, single_line=True),
                 when=record.created_at[:10],
             )
             options.add_option(Option(prompt, id=str(record.id)))

@@ -422,9 +422,9 @@ class LibraryScreen(ScreenBasics, Screen[None]):
             self.query_one(ActivityBar).finish()
         if message.job in ("fetch", "export") or message.problems:
             self.notify(terminal_safe(message.summary), title=message.job.capitalize(),
-                        severity="error" if message.failed else "information")
+                        severity="error" if message.failed else "information", markup=False)
         for problem in message.problems[:5]:
-            self.notify(terminal_safe(problem), severity="warning", timeout=8)
+            self.notify(terminal_safe(problem), severity="warning", timeout=8, markup=False)
         self.reload()
 
     def worker_failed(self, worker: Worker) -> None:

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker
 
+from reader.textsafe import terminal_safe
 from reader.tui.messages import ArticlesAdded
 from reader.tui.screens.base import ScreenBasics
 
@@ -40,7 +41,7 @@ class TextPrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.prompt_title, classes="dialog-title")
+            yield Label(self.prompt_title, classes="dialog-title", markup=False)
             yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
             if self.hint:
                 yield Static(self.hint, classes="dialog-hint", markup=False)
@@ -146,7 +147,7 @@ class AddArticles(ScreenBasics, ModalScreen[list[int]]):
         lines = [f"✗ {where}: {why}" for where, why in message.failed]
         if self.added:
             lines.insert(0, f"Added {len(self.added)}; these failed:")
-        self.query_one("#add-error", Static).update("\n".join(lines))
+        self.query_one("#add-error", Static).update(terminal_safe("\n".join(lines)))
 
     def worker_failed(self, worker: Worker) -> None:
         box = self.query_one("#add-input", Input)

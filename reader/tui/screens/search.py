@@ -6,12 +6,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
 from reader.errors import ReaderError
+from reader.textsafe import terminal_safe
 from reader.tui.format import search_hit
 from reader.tui.messages import SearchFinished
 from reader.tui.screens.base import ScreenBasics
@@ -110,7 +112,7 @@ class SearchScreen(ScreenBasics, Screen[None]):
             status = f"{count} result{'s' if count != 1 else ''} ({message.mode})"
             if message.notices:
                 status += " · " + " · ".join(message.notices)
-        self.query_one("#search-status", Static).update(status)
+        self.query_one("#search-status", Static).update(Content(terminal_safe(status)))
         if message.hits:
             results.highlighted = 0
             if self.focus_after:  # after enter, leave the box so the screen keys work

@@ -28,6 +28,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
 from reader.errors import ReaderError
+from reader.textsafe import terminal_safe
 from reader.tui.format import theme_detail, theme_passages
 from reader.tui.messages import ThemeLoaded, WorkFinished, WorkProgress
 from reader.tui.screens.base import ScreenBasics
@@ -311,9 +312,10 @@ class ThemesScreen(ScreenBasics, Screen[None]):
         if message.job == "train":
             self.query_one(ActivityBar).finish()
             severity = "warning" if message.failed else "information"
-            self.notify(message.summary, title="Themes", severity=severity, timeout=10)
+            self.notify(terminal_safe(message.summary), title="Themes", severity=severity, timeout=10,
+                        markup=False)
             for note in message.problems[:5]:
-                self.notify(note, severity="warning", timeout=10)
+                self.notify(terminal_safe(note), severity="warning", timeout=10, markup=False)
         self.load_themes()
 
     def worker_failed(self, worker: Worker) -> None:
