@@ -22,6 +22,7 @@ def reader_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("READER_HOME", str(home))
+    monkeypatch.setenv("READER_NO_KEYRING", "1")  # never touch the real keyring
     return home
 
 

@@ -7,28 +7,79 @@ inside the commands that need them so `reader --help` stays instant.
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import sys
 
 import click
 
 from reader.errors import ReaderError
+from reader.textsafe import terminal_safe
 
 AREAS = ("library", "annotations", "duplicates", "search", "themes", "digest", "tui", "serve",
          "demo")
 
 
+DEBUG_ENV = "READER_DEBUG"
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {terminal_safe(message, single_line=True)}", err=True)
+    sys.exit(1)
+
+
+def describe_os_error(exc: OSError) -> str:
+    """An OSError in plain words: what failed, on which file."""
+    import errno
+
+    what = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        what = "the disk is full"
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        what = "permission denied"
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{what}"
+
+
+def describe_sqlite_error(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return "the library is busy: another reader kept it locked too long; run the command again"
+    if "disk is full" in text or "full" in text:
+        return "the disk is full; the library is unchanged (free some space and run it again)"
+    if "malformed" in text or "not a database" in text:
+        return f"the library database is damaged ({text}); `reader doctor` says more"
+    return f"the library database failed: {text}"
+
+
 class ReaderGroup(click.Group):
-    """Turns domain errors into one line on stderr and exit code 1."""
+    """Turns errors a user can act on into one line on stderr and exit code 1.
+
+    Domain errors, file-system errors (unwritable path, full disk) and SQLite errors end
+    with one line and no traceback; with READER_DEBUG=1 the last two show their traceback.
+    Anything else is a bug and keeps its traceback.
+    """
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
+        debug = bool(os.environ.get(DEBUG_ENV))
         try:
             return super().invoke(ctx)
         except ReaderError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
+            _fail(str(exc))
         except KeyboardInterrupt:
             click.echo("Interrupted: nothing was lost; run the command again to resume.", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # `reader list | head`: the reader of our output left
+            sys.stderr.close()
+            sys.exit(1)
+        except OSError as exc:
+            if debug:
+                raise
+            _fail(describe_os_error(exc) + f" [{DEBUG_ENV}=1 shows the traceback]")
+        except sqlite3.Error as exc:
+            if debug:
+                raise
+            _fail(describe_sqlite_error(exc) + f" [{DEBUG_ENV}=1 shows the traceback]")
 
 
 @click.group(cls=ReaderGroup, invoke_without_command=True)

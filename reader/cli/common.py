@@ -27,6 +27,8 @@ class State:
     def context(self) -> LibraryContext:
         if self._context is None:
             self._context = LibraryContext(self.home)
+            for problem in getattr(self._context.settings, "problems", []):
+                echo(f"warning: {problem}", err=True)
         return self._context
 
     def close(self) -> None:

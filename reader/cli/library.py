@@ -48,6 +48,12 @@ def _fetch_and_index(state: State, *, retry_failed: bool = False, index: bool = 
     return report
 
 
+def _finish(all_done: bool) -> None:
+    """Exit 1 when some items of the batch failed (the rest was done), as the contract says."""
+    if not all_done:
+        sys.exit(1)
+
+
 @click.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--tag", "tags", multiple=True, help="Tag every added article (repeatable).")
@@ -61,16 +67,16 @@ def add(state: State, inputs: tuple[str, ...], tags: tuple[str, ...], no_fetch: 
     report = _library(state).add(list(inputs), tags=list(tags), stdin_text=stdin_text)
     _print_capture(report, verb="Add")
     captured = bool(report.added or report.merged)
+    fetched = True
     if not no_fetch:
         # What this command added, not the whole queue: `reader fetch` does that.
-        _fetch_and_index(state, index=not no_index, captured=captured,
-                         ids=[*report.added, *report.merged])
+        fetched = not _fetch_and_index(state, index=not no_index, captured=captured,
+                                       ids=[*report.added, *report.merged]).failed
     elif not no_index and captured:
         message = _library(state).index_new()
         if message:
             echo(message, err=True)
-    if report.failed and not captured:
-        sys.exit(1)
+    _finish(fetched and not report.failed)
 
 
 @click.command(name="import")
@@ -92,13 +98,18 @@ def import_(state: State, file: Path, fmt: str | None, tags: tuple[str, ...], no
     library = _library(state)
     report = library.import_file(file, format=fmt, tags=list(tags))
     _print_capture(report, verb="Import")
+    if not (report.added or report.merged or report.skipped):
+        echo(f"Error: nothing was imported from {file}", err=True)
+        sys.exit(1)
+    fetched = True
     if not no_fetch:
-        _fetch_and_index(state, index=not no_index, captured=bool(report.added),
-                         ids=list(report.added))
+        fetched = not _fetch_and_index(state, index=not no_index, captured=bool(report.added),
+                                       ids=list(report.added)).failed
     elif not no_index and report.added:
         message = library.index_new()
         if message:
             echo(message, err=True)
+    _finish(fetched and not report.failed)
 
 
 @click.command()
@@ -108,9 +119,13 @@ def import_(state: State, file: Path, fmt: str | None, tags: tuple[str, ...], no
 @pass_state
 def fetch(state: State, retry_failed: bool, feeds: bool, no_index: bool) -> None:
     """Fetch and extract whatever is queued."""
+    feeds_done = True
     if feeds:
-        _print_capture(_library(state).refresh_feeds(), verb="Feeds")
-    _fetch_and_index(state, retry_failed=retry_failed, index=not no_index)
+        refreshed = _library(state).refresh_feeds()
+        _print_capture(refreshed, verb="Feeds")
+        feeds_done = not refreshed.failed
+    fetched = not _fetch_and_index(state, retry_failed=retry_failed, index=not no_index).failed
+    _finish(feeds_done and fetched)
 
 
 def _row(article) -> dict:
@@ -264,7 +279,11 @@ def delete(state: State, article_ids: tuple[int, ...], yes: bool) -> None:
     library = _library(state)
     for article_id in article_ids:
         library.get(article_id)
-    if not yes and sys.stdin.isatty():
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError(
+                "no terminal to confirm on: pass --yes to delete without asking"
+            )
         click.confirm(f"Delete {len(article_ids)} article(s)?", abort=True)
     for article_id in article_ids:
         library.delete(article_id)
@@ -288,28 +307,27 @@ def export(state: State, fmt: str, out: Path | None) -> None:
     echo(f"Exported {count} articles", err=True)
 
 
-SECRET_SETTINGS = ("llm_api_key", "buttondown_api_key")
-
-
 @click.command()
 @click.argument("key", required=False)
 @click.argument("value", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 @pass_state
 def config(state: State, key: str | None, value: str | None, as_json: bool) -> None:
-    """Show the settings, or one; with a VALUE, change it (kept in settings.json)."""
-    from dataclasses import asdict
+    """Show the settings, or one; with a VALUE, change it (kept in settings.json).
+
+    Secrets (API keys) are never shown: they print as (set), live in the system keyring when
+    there is one (else in the owner-only settings.json), and READER_<NAME> overrides them.
+    """
+    from reader.config import is_secret
 
     settings = state.context.settings
     if value is not None:
         settings.set(key, value)
         state.context.save_settings()
-        echo(f"{key} = {getattr(settings, key)!r}", err=True)
+        shown = "(set)" if is_secret(key) and value else repr(getattr(settings, key))
+        echo(f"{key} = {shown}", err=True)
         return
-    data = {k: v for k, v in asdict(settings).items() if k != "extra"}
-    for secret in SECRET_SETTINGS:
-        if data.get(secret):
-            data[secret] = "(set)"
+    data = settings.shown()
     if key is not None:
         if key not in data:
             settings.set(key, "")  # raises the unknown-setting error with the known names

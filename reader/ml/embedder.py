@@ -58,6 +58,12 @@ class ModelSource:
     folder: Path
 
 
+def no_telemetry() -> None:
+    """Tell the Hugging Face libraries not to report usage (set before they are imported)."""
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
 def resolve_model(name: str) -> ModelSource:
     """The packaged default, a local sentence-transformers folder, or a hub name in the cache."""
     if name == DEFAULT_MODEL:
@@ -67,6 +73,7 @@ def resolve_model(name: str) -> ModelSource:
     path = Path(name).expanduser()
     if path.is_dir():
         return ModelSource(str(path.resolve()), path.resolve())
+    no_telemetry()
     try:
         from huggingface_hub import snapshot_download
 
@@ -173,6 +180,7 @@ class SentenceTransformerEmbedder(Embedder):
     @property
     def model(self):
         if self._model is None:
+            no_telemetry()
             from sentence_transformers import SentenceTransformer
 
             self._model = SentenceTransformer(str(self.source.folder), device=self._device)

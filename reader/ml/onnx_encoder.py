@@ -293,6 +293,7 @@ class OnnxEncoder(Embedder):
         if self._session is None:
             import onnxruntime as ort
 
+            ort.disable_telemetry_events()  # no third-party telemetry, ever
             options = ort.SessionOptions()
             if self._threads:
                 options.intra_op_num_threads = self._threads

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from reader.config import create_private
 from reader.errors import ReaderError
 
 
@@ -14,6 +15,9 @@ def open_db(path: Path | str, *, migrate: bool = True) -> Database:
     """Open (creating if needed) the library at `path`, one connection for this thread."""
     from migrations import migrations
 
+    if str(path) != ":memory:":
+        # The library is its owner's alone; SQLite gives -wal and -shm the same mode.
+        create_private(Path(path))
     try:
         conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
     except sqlite3.Error as exc:  # pragma: no cover - disk or permission problems
