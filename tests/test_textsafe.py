@@ -137,3 +137,30 @@ def test_digest_templates_render_article_data_as_data() -> None:
     assert "javascript:" not in rendered.split("(")[-1]
     with pytest.raises((jinja2.exceptions.SecurityError, jinja2.UndefinedError)):
         env.from_string("{{ item.__class__.__mro__[1].__subclasses__() }}").render(item=data)
+
+
+def test_markdown_export_shows_html_as_text_and_follows_no_unsafe_link() -> None:
+    from reader.services.library.service import article_markdown
+
+    row = {"url": "javascript:alert(1)", "title": "<script>alert(1)</script> [x](javascript:y)",
+           "author": "<img src=x onerror=alert(1)>", "tags": ["<b>"], "state": "read",
+           "highlights": [{"text": "<iframe src=//evil>", "note": "<!-- hidden -->"}],
+           "notes": [{"text": "<svg onload=alert(1)>"}],
+           "markdown": "Para with <script>alert(2)</script> [y](javascript:alert(3)) "
+                       "[ok](https://a.example)\n\n[id]: data:text/html,x\n"}
+    out = article_markdown(row)
+    assert not re.search(r"<(script|img|iframe|svg|!--|b>)", out), out
+    assert not re.search(r"(?<!\\)\]\((javascript|data):", out)
+    assert "<javascript:" not in out and "\\[id]: data:" in out
+    assert "[ok](https://a.example)" in out
+
+
+def test_unsafe_link_schemes_lose_their_link() -> None:
+    from reader.render.article import drop_unsafe_links
+
+    out = drop_unsafe_links("[x](javascript:alert(1)) [d](data:text/html,x) [ok](https://a.example)"
+                            " [m](mailto:a@b.example)\n[id]: javascript:alert(1)\n"
+                            "[fine]: https://a.example")
+    assert "[x\\](javascript:" in out and "[d\\](data:" in out and "\\[id]: javascript" in out
+    assert "[ok](https://a.example)" in out and "[m](mailto:a@b.example)" in out
+    assert "\n[fine]: https://a.example" in out

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from reader.errors import BadInput
 from reader.models import FETCH_STATES, READING_STATES, Article, ImportBatch, ImportProblem, utcnow
+from reader.render.article import drop_unsafe_links
+from reader.render.digest import safe_url
 from reader.services.context import LibraryContext, ProgressCallback, no_progress
 from reader.services.library.archive import article_to_dict, export_records, restore_records
 from reader.services.library.capture import Capture, CaptureReport
@@ -262,7 +264,8 @@ def article_markdown(row: dict) -> str:
     """One article as Markdown: HTML in any of its strings is escaped, the title written once."""
     title = row["title"] or row["url"]
     lines = [f"# {_md_text(title)}", ""]
-    meta = [f"<{_md_url(row['url'])}>"]
+    # Only http(s) becomes a link: `<javascript:...>` would be a live autolink.
+    meta = [f"<{_md_url(row['url'])}>" if safe_url(row["url"]) else _md_text(row["url"])]
     for key in ("author", "site", "published", "state", "read_at"):
         if row.get(key):
             meta.append(f"{key}: {_md_text(row[key])}")
@@ -284,8 +287,10 @@ def article_markdown(row: dict) -> str:
 
 
 def _md_text(value: object) -> str:
-    """Text for a Markdown file that no viewer renders as HTML."""
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text for a Markdown file that no viewer renders as HTML or as a javascript: link."""
+    return drop_unsafe_links(
+        str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    )
 
 
 def _md_url(url: str) -> str:
