@@ -62,10 +62,14 @@ def test_fts_out_of_step_is_found_and_rebuilt(ctx, indexed) -> None:
     # Change the text behind the FTS index's back, as a crash between two writes could.
     ctx.db.execute("DROP TRIGGER articles_fts_update")
     ctx.db.execute("UPDATE articles SET text = 'entirely different words' WHERE id = 2")
-    assert "fts" in problems(ctx)
+    found = problems(ctx)
+    assert "fts" in found and "trigger articles_fts_update" in found["schema"]
     failing = run("doctor")
     assert failing.exit_code == 1 and "--fix" in failing.stderr
     assert run("doctor", "--fix").exit_code == 0
+    assert "fts" not in problems(ctx) and "schema" not in problems(ctx)
+    # The trigger is back: the index follows the next change by itself.
+    ctx.db.execute("UPDATE articles SET text = 'words once more' WHERE id = 2")
     assert "fts" not in problems(ctx)
 
 

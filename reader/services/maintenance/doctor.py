@@ -108,8 +108,37 @@ def check_schema(ctx: LibraryContext, fix: bool) -> list[Finding]:
             apply_migrations(ctx.db)
             finding.fixed = True
         return [finding]
-    return [Finding("schema", True, f"The schema is current ({len(applied)} of {len(known)} "
-                    f"migrations applied, the last {applied[-1] if applied else 'none'}).")]
+    findings = [Finding("schema", True, f"The schema is current ({len(applied)} of "
+                        f"{len(known)} migrations applied, the last {applied[-1]}).")]
+    missing = _missing_objects(ctx)
+    if missing:
+        names = ", ".join(f"{kind} {name}" for kind, name, _ in missing)
+        repairable = all(kind in ("index", "trigger") for kind, _, _ in missing)
+        finding = Finding("schema", False, f"Parts of the schema are missing: {names}.",
+                          problem=True, fixable=repairable)
+        if fix and repairable:
+            with write_transaction(ctx.db):
+                for _, _, sql in missing:
+                    ctx.db.execute(sql)
+            finding.fixed = True
+        findings.append(finding)
+    return findings
+
+
+def _missing_objects(ctx: LibraryContext) -> list[tuple[str, str, str]]:
+    """Tables, indexes and triggers the migrations create that the library lacks."""
+    from sqlite_utils import Database
+
+    from migrations import migrations
+
+    reference = Database(memory=True)
+    migrations.apply(reference)
+    query = ("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+             "AND name NOT LIKE 'sqlite_%'")
+    have = {(kind, name) for kind, name, _ in ctx.db.execute(query).fetchall()}
+    wanted = reference.execute(query).fetchall()
+    reference.close()
+    return [(kind, name, sql) for kind, name, sql in wanted if (kind, name) not in have]
 
 
 def check_fts(ctx: LibraryContext, fix: bool) -> list[Finding]:
