@@ -120,10 +120,9 @@ def _cli(home: Path, ids: list[int]) -> dict:
 
 
 def _exports(home: Path) -> dict:
-    from reader.services.library.service import article_markdown
     from reader.render.digest import make_environment, markdown_view
     from reader.services.context import LibraryContext
-    from reader.services.library.service import LibraryService
+    from reader.services.library.service import LibraryService, article_markdown
 
     ctx = LibraryContext(home)
     rows = list(LibraryService(ctx).export_rows())
