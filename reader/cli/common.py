@@ -123,7 +123,11 @@ class _RichProgress:
         key = (p.stage, p.total)
         if key != self.key:
             self.key, self.started = key, time.monotonic()
-            self.task = self.bar.add_task(f"{self.label}: {p.stage}", total=p.total, rate="")
+            from rich.markup import escape
+
+            # The description column is Rich markup: the stage shows as the text it is.
+            description = escape(terminal_safe(f"{self.label}: {p.stage}", single_line=True))
+            self.task = self.bar.add_task(description, total=p.total, rate="")
         elapsed = max(time.monotonic() - self.started, 1e-6)
         rate = f"{p.done / elapsed:.1f}/s" if p.done else ""
         self.bar.update(self.task, completed=p.done, rate=rate)
@@ -158,7 +162,7 @@ class _PlainProgress:
         left = ""
         if p.total and rate > 0 and p.done < p.total:
             left = f", about {_duration((p.total - p.done) / rate)} left"
-        click.echo(f"{self.label}: {p.stage} {p.done}{of} ({rate:.1f}/s{left})", err=True)
+        echo(f"{self.label}: {p.stage} {p.done}{of} ({rate:.1f}/s{left})", err=True)
 
 
 def _duration(seconds: float) -> str:
