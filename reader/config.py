@@ -91,6 +91,14 @@ def _kinds() -> dict[str, str]:
     return out
 
 
+def validated(key: str, value: object) -> object:
+    """`value` checked for setting `key` (type, range, not null); ValueError says why not."""
+    kinds = _kinds()
+    if key not in kinds:
+        raise ValueError(f"unknown setting {key!r}")
+    return _checked(key, kinds[key], value)
+
+
 def _checked(key: str, kind: str, value: object) -> object:
     """`value` if it is a valid `kind` for `key` (ints pass as floats), else ValueError."""
     import math

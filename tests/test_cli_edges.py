@@ -222,3 +222,16 @@ def test_embedders_turn_telemetry_off(monkeypatch) -> None:
     monkeypatch.delenv("HF_HUB_DISABLE_TELEMETRY", raising=False)
     no_telemetry()
     assert os.environ["HF_HUB_DISABLE_TELEMETRY"] == "1"
+
+
+def test_an_archive_cannot_restore_an_invalid_setting(reader_home: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "archive.jsonl"
+    archive.write_text(
+        json.dumps({"kind": "reader-export", "version": 2}) + "\n"
+        + json.dumps({"kind": "article", "url": "https://example.org/a", "title": "A"}) + "\n"
+        + json.dumps({"kind": "settings", "settings": {"concurrency": 0, "per_host": None,
+                                                        "retries": 5}}) + "\n", "utf-8")
+    assert run("import", "--no-fetch", "--no-index", str(archive)).exit_code == 0
+    settings = Settings.load(reader_home)
+    assert settings.concurrency == 8 and settings.per_host == 2 and settings.retries == 5
+    assert not settings.problems

@@ -150,7 +150,7 @@ def _restore_theme_names(ctx: LibraryContext, names: list[dict]) -> int:
 
 
 def _restore_settings(ctx: LibraryContext, values: dict) -> int:
-    from reader.config import Settings
+    from reader.config import Settings, validated
 
     defaults = asdict(Settings())
     current = asdict(ctx.settings)
@@ -159,6 +159,10 @@ def _restore_settings(ctx: LibraryContext, values: dict) -> int:
         if _is_secret(name) or name not in defaults or name == "extra":
             continue
         if current.get(name) == defaults[name] and value != defaults[name]:
+            try:
+                value = validated(name, value)
+            except ValueError:
+                continue  # an archive is data from elsewhere: a bad value is not taken
             setattr(ctx.settings, name, value)
             changed += 1
     if changed:
