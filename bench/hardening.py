@@ -3,16 +3,16 @@
     python bench/hardening.py [--kills 50] [--fuzz 300] [--seed 0]
 
 Prints one JSON object:
-- `ssrf`: cases refused of cases tried, from bench/hardening_fetch.py (`run()`), when present;
+- `fetch`: bench/hardening_fetch.py's `run()`: SSRF cases refused of cases tried (spellings,
+  redirects, DNS names resolving to private addresses), bounded bombs and imports, and the
+  examples fed to every importer with the crashes they caused;
 - `injection`: hostile article strings (ANSI/OSC escapes, C1 controls, bidi overrides, Rich
   markup, HTML, Jinja) rendered safely of cases tried, per surface: CLI lines, `--json`
   exactness, the UI (Textual `run_test`: queue and article screen), Markdown export, digest;
 - `kills`: SIGKILLs during fetch, indexing and training survived of kills tried, articles
   lost and duplicated (bench/crash_kills.py);
 - `concurrency`: concurrent CLI operations on one library, the "database is locked" errors
-  they showed, rows lost, and their time against the same work done one after another;
-- `fuzz`: random and mutated inputs fed to every importer, and the crashes (anything other
-  than a clean per-file error).
+  they showed, rows lost, and their time against the same work done one after another.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import asyncio
 import importlib.util
 import json
 import os
-import random
 import re
 import subprocess
 import sys
@@ -67,11 +66,12 @@ def _load(name: str):
 # -- SSRF -------------------------------------------------------------------------------
 
 
-def ssrf() -> dict:
+def fetch_figures(fuzz_examples: int) -> dict:
+    """SSRF refusals, bounded bombs and imports, fuzzed importers: h1-fetch's part."""
     module = _load("hardening_fetch")
     if module is None:
-        return {"note": "bench/hardening_fetch.py (h1-fetch) is not on this branch yet"}
-    return module.run()
+        return {"note": "bench/hardening_fetch.py is not on this branch"}
+    return module.run(fuzz_examples)
 
 
 # -- injection --------------------------------------------------------------------------
@@ -267,51 +267,6 @@ def concurrency(work: Path, writers: int = 4, rows: int = 300) -> dict:
             "concurrent_over_sequential": round(concurrent_s / sequential_s, 2)}
 
 
-# -- importer fuzzing -------------------------------------------------------------------
-
-
-def fuzz(work: Path, examples: int, seed: int) -> dict:
-    from reader.errors import ReaderError
-    from reader.fetch.importers import FORMATS, read_import
-
-    rng = random.Random(seed)
-    samples = [p for p in (REPO / "tests" / "data" / "imports").iterdir() if p.is_file()]
-    seeds = [p.read_bytes() for p in samples]
-    folder = work / "fuzz"
-    folder.mkdir()
-    out: dict[str, dict] = {}
-    for fmt in FORMATS:
-        if fmt == "omnivore":
-            continue  # a zip or folder: covered by h1-fetch's fuzzing of the Omnivore reader
-        crashes: list[str] = []
-        for i in range(examples):
-            if i % 2 == 0:
-                data = bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 2048)))
-            else:
-                data = bytearray(rng.choice(seeds))
-                for _ in range(rng.randint(1, 20)):
-                    pos = rng.randrange(len(data) + 1)
-                    op = rng.random()
-                    if op < 0.4 and data:
-                        data[min(pos, len(data) - 1)] = rng.getrandbits(8)
-                    elif op < 0.7:
-                        data[pos:pos] = bytes([rng.getrandbits(8)] * rng.randint(1, 64))
-                    else:
-                        del data[pos:pos + rng.randint(1, 64)]
-                data = bytes(data)
-            path = folder / f"{fmt}-{i}"
-            path.write_bytes(data)
-            try:
-                read_import(path, format=fmt)
-            except ReaderError:
-                pass  # a clean per-file error is the right answer to garbage
-            except Exception as exc:  # noqa: BLE001 - a crash is what this counts
-                crashes.append(f"{type(exc).__name__}: {exc}"[:200])
-            path.unlink()
-        out[fmt] = {"examples": examples, "crashes": len(crashes), "first": crashes[:3]}
-    return out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kills", type=int, default=50)
@@ -324,10 +279,9 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        result: dict = {"ssrf": ssrf(), "injection": injection(work)}
+        result: dict = {"fetch": fetch_figures(args.fuzz), "injection": injection(work)}
         result["kills"] = kills(work, args.kills, args.seed) if args.kills else {"skipped": True}
         result["concurrency"] = concurrency(work)
-        result["fuzz"] = fuzz(work, args.fuzz, args.seed)
     result["seconds"] = round(time.monotonic() - started, 1)
     result["machine_load_1m"] = {"start": round(load_before, 2),
                                  "end": round(os.getloadavg()[0], 2)}
