@@ -143,7 +143,7 @@ def _exports(home: Path) -> dict:
 
 
 async def _ui(home: Path, ids: list[int]) -> dict:
-    from textual.widgets import DataTable, Static
+    from textual.widgets import DataTable, OptionList, Static
 
     from reader.services.context import LibraryContext
     from reader.tui.app import make_app
@@ -173,7 +173,9 @@ async def _ui(home: Path, ids: list[int]) -> dict:
                 if app.screen.query("#article-header"):
                     break
             header = str(app.screen.query_one("#article-header", Static).render())
-            notes = str(app.screen.query_one("#article-notes", Static).render())
+            listing = app.screen.query_one("#article-notes", OptionList)
+            notes = " ".join(str(listing.get_option_at_index(i).prompt)
+                             for i in range(listing.option_count))
             shot = app.export_screenshot()
             tried += 1
             # Markup in a title is shown as the text it is, never applied.
