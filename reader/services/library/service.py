@@ -17,6 +17,7 @@ from reader.services.library.archive import article_to_dict, export_records, res
 from reader.services.library.capture import Capture, CaptureReport
 from reader.services.library.fetching import FetchReport, fetch_pending
 from reader.storage.articles import ArticleStore
+from reader.textsafe import json_safe
 
 URLISH = re.compile(r"^(https?://|www\.)\S+$|^[\w.-]+\.[a-z]{2,}(/\S*)?$", re.I)
 
@@ -250,7 +251,9 @@ class LibraryService:
         )
         for record in records:
             if format == "jsonl":
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                # Line separators and controls as \u escapes: the same data, and a file that
+                # any line-splitting tool (and a terminal) reads safely.
+                out.write(json_safe(json.dumps(record, ensure_ascii=False)) + "\n")
             else:
                 out.write(article_markdown(record))
             count += record["kind"] == "article"
