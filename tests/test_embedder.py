@@ -176,3 +176,20 @@ def test_int8_that_drifts_from_fp32_is_refused_and_remembered(
     assert "mean cosine" in read_manifest(folder)["rejected"]
     assert not (folder / "model.onnx").exists()
     assert int8_is_current(folder, packaged_export)  # not retried on every run
+
+
+def test_the_optimised_graph_is_kept_and_gives_the_same_vectors(
+    packaged_export: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    folder = tmp_path / "export"
+    shutil.copytree(packaged_export, folder)
+    for kept in folder.glob("model.optimized-*.onnx"):
+        kept.unlink()
+    texts = [t for t in PARITY_TEXTS if t.strip()]
+    first = OnnxEncoder(folder).embed(texts)
+    assert len(list(folder.glob("model.optimized-ort*.onnx"))) == 1
+    assert not list(folder.glob(".*.tmp"))
+    second = OnnxEncoder(folder).embed(texts)  # loads the kept graph
+    assert np.sum(first * second, axis=1).min() >= 0.9999
