@@ -200,6 +200,11 @@ class Settings:
     # Embedding model: "all-MiniLM-L6-v2" means the packaged copy; any other
     # sentence-transformers name or local path works too.
     model: str = DEFAULT_MODEL
+    # "fp32", or "int8": ONNX Runtime's quantisation of the model, about 1.5x faster to
+    # embed with search quality kept (checked when it is built); switching re-embeds.
+    embedding_precision: str = "fp32"
+    # HNSW ef at search time; 0 picks it from the index size (reader.index.hnsw.auto_ef).
+    search_ef: int = 0
     # Fetching.
     concurrency: int = 8
     per_host: int = 2

@@ -142,3 +142,54 @@ def test_onnx_export_gives_sentence_transformers_vectors(packaged_export: Path) 
         cosines = np.sum(ours * reference, axis=1)
         assert cosines.min() >= 0.999, cosines
     assert export_is_current(packaged_export, source)
+
+
+def test_int8_variant_is_built_locally_close_to_fp32_and_named_apart(
+    packaged_export: Path, tmp_path: Path
+) -> None:
+    from reader.ml.onnx_encoder import int8_is_current, quantize_export, read_manifest
+
+    folder = tmp_path / "int8"
+    manifest = quantize_export(packaged_export, folder)
+    assert manifest["variant"] == "int8" and manifest["cosine_to_fp32"] >= 0.99
+    assert int8_is_current(folder, packaged_export)
+    assert (folder / "model.onnx").stat().st_size < (packaged_export / "model.onnx").stat().st_size
+    int8, fp32 = OnnxEncoder(folder), OnnxEncoder(packaged_export)
+    assert (int8.model_id, int8.dimension) == ("all-MiniLM-L6-v2+int8", 384)
+    assert fp32.model_id == "all-MiniLM-L6-v2"
+    texts = [t for t in PARITY_TEXTS if t.strip()]
+    cosines = np.sum(int8.embed(texts) * fp32.embed(texts), axis=1)
+    assert cosines.min() >= 0.97, cosines
+    assert read_manifest(folder)["fingerprint"] == read_manifest(packaged_export)["fingerprint"]
+
+
+def test_int8_that_drifts_from_fp32_is_refused_and_remembered(
+    packaged_export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reader.ml import onnx_encoder
+    from reader.ml.onnx_encoder import int8_is_current, quantize_export, read_manifest
+
+    monkeypatch.setattr(onnx_encoder, "INT8_MIN_COSINE", 1.01)  # no quantised model can pass
+    folder = tmp_path / "int8"
+    with pytest.raises(UnsupportedModel, match="using fp32"):
+        quantize_export(packaged_export, folder)
+    assert "mean cosine" in read_manifest(folder)["rejected"]
+    assert not (folder / "model.onnx").exists()
+    assert int8_is_current(folder, packaged_export)  # not retried on every run
+
+
+def test_the_optimised_graph_is_kept_and_gives_the_same_vectors(
+    packaged_export: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    folder = tmp_path / "export"
+    shutil.copytree(packaged_export, folder)
+    for kept in folder.glob("model.optimized-*.onnx"):
+        kept.unlink()
+    texts = [t for t in PARITY_TEXTS if t.strip()]
+    first = OnnxEncoder(folder).embed(texts)
+    assert len(list(folder.glob("model.optimized-ort*.onnx"))) == 1
+    assert not list(folder.glob(".*.tmp"))
+    second = OnnxEncoder(folder).embed(texts)  # loads the kept graph
+    assert np.sum(first * second, axis=1).min() >= 0.9999

@@ -237,3 +237,35 @@ def test_pool_starts_under_a_host_that_replaced_stderr() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "WORDS" in out.stdout
+
+
+def _heavy_page(paragraphs: int = 3000) -> str:
+    body = "".join(
+        f"<div class='post'><p>Paragraph {i} says reading compounds over {i % 97} years of "
+        f"practice, and saving is not reading. <a href='/more/{i}'>more</a></p></div>\n"
+        for i in range(paragraphs)
+    )
+    return f"<html><head><title>Huge page</title></head><body>{body}</body></html>"
+
+
+def test_a_page_past_its_budget_gets_the_cheap_extraction() -> None:
+    page = _heavy_page()
+    full = extract_article(page, "https://example.org/huge", budget=None)
+    assert full.extraction == "full"
+    cheap = extract_article(page, "https://example.org/huge", budget=0.3)
+    assert cheap.extraction == "fallback"
+    assert "took over 0.3 s of CPU" in (cheap.reason or "")
+    assert cheap.title == "Huge page"
+    assert "Paragraph 2999 says" in cheap.text  # the text is kept, not dropped
+
+
+def _tight_budget(html: str, url: str | None) -> Extracted:
+    return extract_article(html, url, budget=0.3)
+
+
+def test_a_slow_page_in_a_worker_does_not_hold_the_batch() -> None:
+    with ExtractorPool(workers=1, extract=_tight_budget) as pool:
+        slow = pool.submit(_heavy_page(), "https://example.org/huge")
+        quick = pool.submit(page("essay-gardens.html"), "https://example.org/essay")
+        assert slow.result(timeout=120).extraction == "fallback"
+        assert quick.result(timeout=120).extraction == "full"

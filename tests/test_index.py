@@ -10,7 +10,7 @@ import pytest
 
 from reader.errors import BadInput
 from reader.index import fts
-from reader.index.hnsw import IndexBusy, IndexInvalid, VectorIndex, index_lock
+from reader.index.hnsw import HnswParams, IndexBusy, IndexInvalid, VectorIndex, index_lock
 from reader.ml.chunking import chunk_article
 from reader.ml.embedder import FakeEmbedder
 from reader.storage import chunks as store
@@ -312,3 +312,18 @@ def test_marked_spans_follow_stemming(db) -> None:
     spans = fts.marked_spans(db, fts.parse_query("garden"), article)
     assert [text[s:e] for s, e in spans] == ["Gardeners", "garden", "gardens", "gardening"]
     assert fts.marked_spans(db, fts.parse_query("telescope"), article) == []
+
+
+def test_ef_follows_the_index_size_and_a_setting_overrides_it() -> None:
+    from reader.index.hnsw import EF_MAX, auto_ef
+
+    assert auto_ef(1_000) == auto_ef(100_000) == HnswParams().ef_search
+    sizes = [100_000, 200_000, 500_000, 1_000_000, 10_000_000, 10**9]
+    efs = [auto_ef(n) for n in sizes]
+    assert efs == sorted(efs) and efs[3] >= 800 and efs[-1] == EF_MAX
+    index = VectorIndex(8, capacity=64)
+    vectors = np.random.default_rng(0).normal(size=(40, 8)).astype(np.float32)
+    index.add(np.arange(40), vectors)
+    assert index.ef_for() == HnswParams().ef_search and index.ef_for(600) == 600
+    index.search(vectors[0], 5, ef=index.ef_for(600))
+    assert index._index.ef == 600  # what hnswlib searched with

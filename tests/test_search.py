@@ -521,3 +521,22 @@ def test_first_index_exports_the_query_encoder(ctx) -> None:
     messages.clear()
     index_pending(ctx, progress=lambda p: messages.append(p.message))
     assert not any("exporting" in m for m in messages)
+
+
+@pytest.mark.slow
+def test_switching_to_int8_re_embeds_everything_and_search_follows(ctx, real_library) -> None:
+    """The library records the variant its vectors came from; a switch re-embeds, never mixes."""
+    passages = ctx.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    ctx.settings.embedding_precision = "int8"
+    service = SearchService(ctx)
+    with pytest.raises(IndexNotReady, match=r"\+int8: run `reader index`"):
+        service.search("growing vegetables in containers", mode="semantic")
+    steps: list[str] = []
+    report = index_pending(ctx, progress=lambda p: steps.append(f"{p.stage}:{p.message or ''}"))
+    assert report.model == "all-MiniLM-L6-v2+int8"
+    assert report.embedded == passages and report.index_size == passages
+    assert any("quantising all-MiniLM-L6-v2 to int8" in s for s in steps)
+    assert any(s.startswith("embedding:") for s in steps)  # progress while re-embedding
+    assert any("re-embedding all" in m for m in report.messages)
+    found = SearchService(ctx).search("growing vegetables in containers", mode="semantic")
+    assert top(found) == real_library["tomatoes"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+import textwrap
 from pathlib import Path
 
 import click
@@ -150,11 +152,19 @@ def _row(article) -> dict:
 def list_(state: State, reading_state: str | None, fetch_state: str | None, tag: str | None,
           limit: int | None, as_json: bool) -> None:
     """The queue and the library, newest first: reading state, then fetch state when not fetched."""
+    if as_json:
+        # Streamed a page at a time, in exactly the form echo_json gives a whole list.
+        rows = _library(state).iter_list(state=reading_state, fetch_state=fetch_state, tag=tag,
+                                         limit=limit)
+        first = True
+        for article in rows:
+            item = json.dumps(_row(article), ensure_ascii=False, indent=2, default=str)
+            click.echo(("[\n" if first else ",\n") + textwrap.indent(item, "  "), nl=False)
+            first = False
+        click.echo("[]" if first else "\n]")
+        return
     articles = _library(state).list(state=reading_state, fetch_state=fetch_state, tag=tag,
                                     limit=limit)
-    if as_json:
-        echo_json([_row(a) for a in articles])
-        return
     if not articles:
         filtered = reading_state not in (None, "all") or fetch_state not in (None, "all") or tag
         echo("No articles match." if filtered

@@ -3,11 +3,19 @@
 trafilatura is imported inside the functions that use it, so importing this module
 stays cheap. The options (recall-leaning, fast mode, no comments) scored best on
 the article-extraction corpus; see bench/extraction.py.
+
+A page may spend at most `BUDGET_S` seconds of CPU in the full extractor (a pathological
+8.7 MB page once took 72 s and held its batch); past that it gets the cheap extraction
+(trafilatura's baseline: the article element, else the paragraphs) and says so.
 """
 
 from __future__ import annotations
 
 import re
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,6 +23,8 @@ from urllib.parse import urlsplit
 
 # Fewer words than this means the extractor did not really find an article.
 MIN_WORDS = 15
+# CPU seconds the full extractor may spend on one page (a normal page needs well under 1).
+BUDGET_S = 10.0
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BINARY = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
 _MARKUP = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9:-]*|!--|!doctype|\?xml)[\s>/]", re.IGNORECASE)
@@ -44,8 +54,18 @@ class Extracted:
     reason: str | None  # why it is a fallback
 
 
-def extract_article(html: str, url: str | None = None) -> Extracted:
-    """Extract the article from an HTML page; never raises on junk input."""
+class _OverBudget(BaseException):
+    """The page used up its extraction budget (a BaseException, so no library swallows it)."""
+
+
+def extract_article(
+    html: str, url: str | None = None, budget: float | None = BUDGET_S
+) -> Extracted:
+    """Extract the article from an HTML page; never raises on junk input.
+
+    `budget` caps the CPU seconds of the full extraction (None: no cap); it is enforced
+    only on a main thread (a worker process, the CLI), where a timer signal can be taken.
+    """
     if not isinstance(html, str):
         html = ""
     if _looks_binary(html):
@@ -55,9 +75,65 @@ def extract_article(html: str, url: str | None = None) -> Extracted:
         return no_article(url, "page is empty; nothing to read")
     if not _MARKUP.search(html[:65536]):
         return _plain_text(html, url)
-    document = _trafilatura(html, url)
+    try:
+        with _cpu_deadline(budget):
+            return _full(html, url)
+    except _OverBudget:
+        pass
+    try:
+        with _cpu_deadline(budget):
+            return _quick(html, url, budget or 0.0)
+    except _OverBudget:
+        return no_article(url, f"extraction took over {budget:g} s of CPU even in the cheap mode")
+
+
+@contextmanager
+def _cpu_deadline(seconds: float | None) -> Iterator[None]:
+    """Raise _OverBudget in this thread once the process has spent `seconds` more of CPU."""
+    usable = (
+        seconds
+        and seconds > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def over(signum: int, frame: object) -> None:
+        raise _OverBudget
+
+    previous = signal.signal(signal.SIGPROF, over)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
+def _quick(html: str, url: str | None, budget: float) -> Extracted:
+    """The cheap extraction for a page the full one could not finish in time."""
+    text = _baseline(html)
+    meta = {
+        "title": _page_title(html),
+        "author": None,
+        "published": None,
+        "site": _site(None, url),
+        "language": _language(html),
+    }
+    reason = f"full extraction took over {budget:g} s of CPU; kept the page's main text"
+    if not text:
+        reason = f"full extraction took over {budget:g} s of CPU; the page has no readable text"
+    return Extracted(**meta, text=text, markdown=text, extraction="fallback", reason=reason)
+
+
+def _full(html: str, url: str | None) -> Extracted:
+    """trafilatura's article and metadata, or the visible text when it finds no article."""
+    tree = _parse(html)
+    document = _trafilatura(tree if tree is not None else html, url)
     text, markdown = _render(document)
-    meta = _metadata(document, html, url)
+    meta = _metadata(tree, html, url)
     words = len(_WORD.findall(text))
     if words >= MIN_WORDS:
         return Extracted(**meta, text=text, markdown=markdown, extraction="full", reason=None)
@@ -76,16 +152,28 @@ def extract_article(html: str, url: str | None = None) -> Extracted:
     return Extracted(**meta, text=text, markdown=markdown, extraction="fallback", reason=reason)
 
 
-def _trafilatura(html: str, url: str | None) -> Any:
-    """trafilatura's Document for the page, or None when it finds nothing."""
+def _parse(html: str) -> Any:
+    """The page's lxml tree as trafilatura parses it, or None."""
+    from lxml.etree import LxmlError
+    from trafilatura.utils import load_html
+
+    try:
+        return load_html(html)
+    except (ValueError, TypeError, RecursionError, LxmlError):
+        return None
+
+
+def _trafilatura(page: Any, url: str | None) -> Any:
+    """trafilatura's Document for the page (text or tree, left unchanged), or None."""
     import trafilatura
     from lxml.etree import LxmlError
 
     try:
+        # Metadata comes from _metadata, on the same parsed tree (no second parse).
         return trafilatura.bare_extraction(
-            html,
+            page,
             url=url,
-            with_metadata=True,
+            with_metadata=False,
             include_comments=False,
             include_tables=True,
             favor_recall=True,
@@ -131,10 +219,9 @@ def _baseline(html: str) -> str:
     return text.strip()
 
 
-def _metadata(document: Any, html: str, url: str | None) -> dict[str, str | None]:
+def _metadata(tree: Any, html: str, url: str | None) -> dict[str, str | None]:
     """Title, author, date, site and language, from trafilatura and the page itself."""
-    if document is None:
-        document = _metadata_only(html, url)
+    document = _metadata_only(tree if tree is not None else html, url)
     get = (lambda name: _clean(getattr(document, name, None))) if document is not None else _none
     published = get("date")
     return {
@@ -146,12 +233,17 @@ def _metadata(document: Any, html: str, url: str | None) -> dict[str, str | None
     }
 
 
-def _metadata_only(html: str, url: str | None) -> Any:
-    import trafilatura
+def _metadata_only(page: Any, url: str | None) -> Any:
     from lxml.etree import LxmlError
 
+    from reader.extract.metadata import page_metadata
+
     try:
-        return trafilatura.extract_metadata(html, default_url=url, date_config=_date_params())
+        if isinstance(page, str):
+            from trafilatura.utils import load_html
+
+            page = load_html(page)
+        return page_metadata(page, url, _date_params()) if page is not None else None
     except (ValueError, TypeError, RecursionError, LxmlError):
         return None
 

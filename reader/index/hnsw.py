@@ -43,6 +43,21 @@ class HnswParams:
     ef_search: int = 150
 
 
+# ef at search time follows the index size: recall@10 at a fixed ef falls as the graph grows
+# (0.99 at 100k with ef 150, 0.63 at 1M: bench/search_speed.py). Below EF_KNEE vectors the
+# base ef holds; past it ef grows as (size / EF_KNEE) ** EF_GROWTH, to EF_MAX.
+EF_KNEE = 100_000
+EF_GROWTH = 0.8
+EF_MAX = 2_000
+
+
+def auto_ef(count: int, base: int = HnswParams.ef_search) -> int:
+    """The search-time ef for an index of `count` vectors."""
+    if count <= EF_KNEE:
+        return base
+    return min(EF_MAX, int(round(base * (count / EF_KNEE) ** EF_GROWTH)))
+
+
 def ids_checksum(ids: np.ndarray) -> str:
     return hashlib.sha256(np.sort(np.asarray(ids, dtype="<i8")).tobytes()).hexdigest()
 
@@ -85,6 +100,12 @@ class VectorIndex:
     def nbytes(self) -> int:
         """Memory the graph and its vectors take (what saving it would write)."""
         return int(self._index.index_file_size())
+
+    def ef_for(self, setting: int = 0) -> int:
+        """The ef a search uses: `setting` when positive, else one that follows the size."""
+        return (
+            int(setting) if setting and setting > 0 else auto_ef(len(self), self.params.ef_search)
+        )
 
     def __contains__(self, chunk_id: int) -> bool:
         return int(chunk_id) in self._ids
@@ -143,7 +164,7 @@ class VectorIndex:
         if k == 0:
             empty = np.zeros((len(vectors), 0))
             return empty.astype(np.int64), empty.astype(np.float32)
-        self._index.set_ef(max(ef or self.params.ef_search, k))
+        self._index.set_ef(max(ef or self.ef_for(), k))
         while True:
             try:
                 labels, distances = self._index.knn_query(vectors, k=k, filter=allowed)

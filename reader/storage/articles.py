@@ -91,8 +91,13 @@ class ArticleStore:
         fetch_state: str | None = None,
         tag: str | None = None,
         limit: int | None = None,
+        after: Article | None = None,
     ) -> list[Article]:
+        """Newest first; `after` continues a listing past that article (pages, not offsets)."""
         clauses, params = [], []
+        if after is not None:
+            clauses.append("(added_at < ? or (added_at = ? and id < ?))")
+            params.extend([after.added_at, after.added_at, after.id])
         if state:
             clauses.append("state = ?")
             params.append(state)

@@ -172,6 +172,25 @@ class LibraryService:
             )
         return self.store.listing(state=state, fetch_state=fetch_state, tag=tag, limit=limit)
 
+    def iter_list(self, *, state: str | None = None, fetch_state: str | None = None,
+                  tag: str | None = None, limit: int | None = None,
+                  page: int = 500) -> Iterator[Article]:
+        """The same articles as `list`, read a page at a time: memory stays flat at any size."""
+        self.list(state=state, fetch_state=fetch_state, limit=1)  # checks the arguments
+        state = None if state == "all" else state
+        fetch_state = None if fetch_state == "all" else fetch_state
+        left, last = limit, None
+        while left is None or left > 0:
+            size = page if left is None else min(page, left)
+            articles = self.store.listing(state=state, fetch_state=fetch_state, tag=tag,
+                                          limit=size, after=last)
+            yield from articles
+            if len(articles) < size:
+                return
+            last = articles[-1]
+            if left is not None:
+                left -= len(articles)
+
     def mark(self, article_id: int, state: str) -> Article:
         if state not in READING_STATES:
             raise BadInput(f"unknown state {state!r}; one of: {', '.join(READING_STATES)}")

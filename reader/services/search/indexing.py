@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from reader.errors import Cancelled, IndexNotReady
+from reader.errors import BadInput, Cancelled, IndexNotReady
 from reader.index.hnsw import IndexBusy, IndexInvalid, VectorIndex, index_lock
 from reader.ml.chunking import chunk_article, source_hash
 from reader.ml.embedder import Embedder, ModelSource, SentenceTransformerEmbedder, resolve_model
@@ -60,6 +60,32 @@ def model_source(ctx: LibraryContext) -> ModelSource:
     return resolve_model(ctx.settings.model)
 
 
+def precision(ctx: LibraryContext) -> str:
+    """The embedding precision the settings ask for: fp32 or int8."""
+    value = str(ctx.settings.embedding_precision or "fp32").lower()
+    if value not in ("fp32", "int8"):
+        raise BadInput(f"embedding_precision must be fp32 or int8, not {value!r}")
+    return value
+
+
+def configured_model_id(ctx: LibraryContext) -> str:
+    """The id the library's vectors should carry under the current settings.
+
+    The model's own id for fp32; with `+int8` when int8 is asked for and the quantised model
+    was not refused for drifting from fp32 (then fp32 serves).
+    """
+    from reader.ml.onnx_encoder import INT8, export_folder, read_manifest, variant_id
+
+    model_id = model_source(ctx).model_id
+    if precision(ctx) != INT8:
+        return model_id
+    fp32 = read_manifest(export_folder(ctx.paths.models_dir, model_id)) or {}
+    manifest = read_manifest(export_folder(ctx.paths.models_dir, variant_id(model_id, INT8))) or {}
+    if fp32.get("unsupported") or manifest.get("rejected"):
+        return model_id
+    return variant_id(model_id, INT8)
+
+
 def indexing_embedder(ctx: LibraryContext, progress: ProgressCallback = no_progress) -> Embedder:
     """The embedder for bulk work: the ONNX export (made here when missing), else sentence-transformers."""
     return _embedder(ctx, progress)
@@ -87,7 +113,7 @@ def _embedder(ctx: LibraryContext, progress: ProgressCallback) -> Embedder:
     source = model_source(ctx)
     folder = export_folder(ctx.paths.models_dir, source.model_id)
     if export_is_current(folder, source):
-        return OnnxEncoder(folder)
+        return _variant(ctx, OnnxEncoder(folder), progress)
     manifest = read_manifest(folder) or {}
     if manifest.get("unsupported") and manifest.get("fingerprint") == model_fingerprint(
         source.folder
@@ -103,6 +129,37 @@ def _embedder(ctx: LibraryContext, progress: ProgressCallback) -> Embedder:
         progress(Progress("preparing the model", 1, 1, f"{exc}; using sentence-transformers"))
         return SentenceTransformerEmbedder(source)
     progress(Progress("preparing the model", 1, 1))
+    return _variant(ctx, OnnxEncoder(folder), progress)
+
+
+def _variant(ctx: LibraryContext, fp32: Embedder, progress: ProgressCallback) -> Embedder:
+    """The int8 encoder when the settings ask for it and it keeps fp32's quality, else fp32."""
+    from reader.ml.onnx_encoder import (
+        INT8,
+        OnnxEncoder,
+        UnsupportedModel,
+        export_folder,
+        int8_is_current,
+        quantize_export,
+        read_manifest,
+        variant_id,
+    )
+
+    if precision(ctx) != INT8 or not isinstance(fp32, OnnxEncoder):
+        return fp32
+    folder = export_folder(ctx.paths.models_dir, variant_id(fp32.model_id, INT8))
+    if not int8_is_current(folder, fp32.export_dir):
+        progress(
+            Progress("preparing the model", 0, None, f"quantising {fp32.model_id} to int8 (once)")
+        )
+        try:
+            quantize_export(fp32.export_dir, folder)
+        except UnsupportedModel as exc:
+            progress(Progress("preparing the model", 1, 1, str(exc)))
+            return fp32
+        progress(Progress("preparing the model", 1, 1))
+    if (read_manifest(folder) or {}).get("rejected"):
+        return fp32
     return OnnxEncoder(folder)
 
 

@@ -179,10 +179,10 @@ class SearchService:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            from reader.services.search.indexing import model_source, query_embedder
+            from reader.services.search.indexing import configured_model_id, query_embedder
 
             model, _ = self._model()  # nothing indexed: say so before preparing a model
-            wanted = model_source(self.ctx).model_id
+            wanted = configured_model_id(self.ctx)
             if wanted != model:  # said before exporting a model the library does not use yet
                 raise IndexNotReady(
                     f"the library was indexed with {model} but the model is now {wanted}: "
@@ -227,7 +227,8 @@ class SearchService:
         want = min(len(index), max(depth * 5, 50))
         while True:
             member = allowed.__contains__ if allowed is not None else None
-            ids, sims = index.search(vector, want, allowed=member, ef=max(want, 100))
+            ef = max(want, index.ef_for(self.ctx.settings.search_ef))
+            ids, sims = index.search(vector, want, allowed=member, ef=ef)
             found = self._by_article(ids[0], sims[0], depth, filters, exclude, second)
             if len(found) >= depth or want >= len(index):
                 return found
