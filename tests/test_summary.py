@@ -36,13 +36,13 @@ def test_split_keeps_abbreviations_decimals_and_initials_together():
 
 
 def test_split_treats_lines_and_list_items_as_units():
-    text = "A heading without a stop\n\n- first point here\n2. second point\nclosing line. next"
+    text = "A heading without a stop\n\n- first point here\n2. second point\nClosing line. next"
     assert split_sentences(text) == [
         "A heading without a stop",
         "first point here",
         "second point",
         # a lower-case word after a stop is not a new sentence
-        "closing line. next",
+        "Closing line. next",
     ]
 
 
