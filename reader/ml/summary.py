@@ -113,7 +113,7 @@ def summarize_text(
 ) -> list[str]:
     """A summary of `text` that stands alone: up to k sentences of one passage, main claim first."""
     passages = summary_candidates(group_passages(text or ""))
-    flat = [s for passage in passages for s in passage]
+    flat = [s for passage in passages for s in passage if s]
     if not flat:
         return []
     vectors = np.asarray(embed(flat), dtype=np.float32)
@@ -134,7 +134,10 @@ def summary_candidates(
             ok = is_prose(clean) and min_words <= word_count(clean) <= max_words
             kept.append(clean if ok else "")
         out.append(kept)
-    return [[s for s in p] for p in out]
+    if min_words > 1 and not any(s for p in out for s in p):
+        # A very short text: any whole prose sentence will do.
+        return summary_candidates(passages, min_words=1, max_words=max_words)
+    return out
 
 
 def summarize_passages(
@@ -172,14 +175,18 @@ def summarize_passages(
         start = int(start)
         if leans_back(texts[start]):
             continue
-        picked = _extend(start, where, texts, base, similarity, k, word_budget, lengths)
+        # The opening is chosen as if there were no budget: the budget trims, never reorders.
+        picked = _extend(start, where, texts, base, similarity, k, None, lengths)
         covered = similarity[:, picked].max(axis=1).mean()
         score = base[start] * FIRST_WEIGHT + base[picked[1:]].sum() + COVERAGE_WEIGHT * covered
         if best is None or score > best[0]:
             best = (score, picked)
     if best is None:
         return []
-    return [texts[i] for i in best[1]]
+    picked = best[1]
+    if word_budget is not None:
+        picked = _extend(picked[0], where, texts, base, similarity, k, word_budget, lengths)
+    return [texts[i] for i in picked]
 
 
 def _extend(

@@ -74,8 +74,8 @@ def summarise_articles(
         fresh = dict(zip(texts, vectors, strict=True))
         stats.embedded = len(texts)
     stats.reused = sum(1 for key in wanted if key in known)
-    if reuse and fresh:
-        new_keys = sorted({key for key in wanted if key not in known})
+    new_keys = sorted({key for key in wanted if key not in known}) if reuse and fresh else []
+    if new_keys:
         by_key = {
             key: text
             for plan in plans.values()

@@ -24,7 +24,7 @@ class WindowWords:
     period: str  # fits "I read 3 pieces {period}": "this week", "since 3 November"
     before: str  # "the week before", "the 30 days before"
     cadence: str  # "day", "week", "two weeks", "month", "few months", "year"
-    dates: str  # "23–29 November 2026"
+    dates: str  # "23–29 November 2026": the subject line's dates, with the year
 
     def sentence_start(self) -> str:
         """The period opening a sentence: "This week", "Since 3 November"."""
@@ -122,10 +122,10 @@ def _cadence(days: float) -> str:
 def _dates(first: date, last: date, today: date) -> str:
     """'3–9 November', '28 October – 3 November', with the year when not this year's."""
     if first == last:
-        return say_day(first, today=today)
+        return say_day(first, year=True)
     if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}–{say_day(last, today=today)}"
-    return f"{say_day(first, today=today, year=first.year != last.year)} – {say_day(last, today=today)}"
+        return f"{first.day}–{say_day(last, year=True)}"
+    return f"{say_day(first, year=first.year != last.year)} – {say_day(last, year=True)}"
 
 
 def greeting(cadence: str) -> str:
