@@ -7,6 +7,7 @@ carry no final stop) as units of their own.
 
 from __future__ import annotations
 
+import html
 import re
 
 # Words that end in a full stop without ending a sentence (compared lower-cased, no dot).
@@ -95,7 +96,7 @@ def paragraphs(text: str) -> list[str]:
         if fenced or _SKIP_LINE.match(stripped):
             current = _flush(out, current)
             continue
-        line = _clean_markdown(_SPACES.sub(" ", _BULLET.sub("", stripped)).strip())
+        line = _SPACES.sub(" ", _BULLET.sub("", stripped)).strip()
         if not line:
             current = _flush(out, current)
             in_list = False
@@ -116,6 +117,8 @@ def paragraphs(text: str) -> list[str]:
 
 
 def _flush(out: list[str], current: str) -> str:
+    # Inline Markdown again on the joined paragraph: a link or emphasis may span a hard wrap.
+    current = html.unescape(_clean_markdown(current)) if current else ""
     if current:
         out.append(current)
     return ""
