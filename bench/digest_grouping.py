@@ -82,7 +82,8 @@ def build_library(
                         title=row["title"],
                         text=row["text"],
                         word_count=len(row["text"].split()),
-                        status="unread",  # the reading state (column `state` from m005)
+                        state="unread",
+                        fetch_state="provided",
                         extraction="provided",
                         added_at=added,
                         source=row["label"],
@@ -105,12 +106,12 @@ def mark_windows(ctx: LibraryContext, windows: list[list[int]], seed: int) -> No
     """Window w is read during week w (at seeded times); nothing else is read."""
     rng = random.Random(seed)
     with ctx.db.conn:
-        ctx.db.execute("update articles set read_at = null, status = 'unread'")
+        ctx.db.execute("update articles set read_at = null, state = 'unread'")
         for w, ids in enumerate(windows):
             for article_id in ids:
                 when = FIRST_WEEK + w * WEEK + timedelta(seconds=rng.randrange(7 * 86400))
                 ctx.db.execute(
-                    "update articles set read_at = ?, status = 'read' where id = ?",
+                    "update articles set read_at = ?, state = 'read' where id = ?",
                     [to_iso(when), article_id],
                 )
 

@@ -282,7 +282,7 @@ def test_a_library_before_m006_upgrades_without_loss(tmp_path: Path):
     store = ArticleStore(old)
     article_id = store.insert(
         url="https://example.com/a", canonical_url="https://example.com/a", title="Rivers",
-        text=RIVERS, status="read",
+        text=RIVERS, state="read", fetch_state="provided",
     )
     embedder = FakeEmbedder(dimension=32)
     _chunk(old, article_id, RIVERS, embedder)
