@@ -29,7 +29,7 @@ OVERLAP_FLOOR = 0.3  # cosine below which two sentences are not considered overl
 MIN_WORDS = 6  # shorter lines are headings, captions or bylines
 MAX_WORDS = 80  # longer "sentences" are usually run-together paragraphs
 LEAD_WEIGHT = 0.3  # how much the first passage is preferred over later ones
-FIRST_WEIGHT = 2.0  # the opening sentence is the main claim: it counts double
+FIRST_WEIGHT = 1.0  # weight of the opening sentence (the main claim) in a summary's score
 START_CANDIDATES = 8  # opening sentences tried, most central first
 
 
@@ -149,8 +149,8 @@ def summarize_passages(
     lead_weight: float = LEAD_WEIGHT,
 ) -> list[str]:
     """Up to k sentences from one passage: the most central sentence that stands alone first,
-    then the passage's sentences after it that add most (one that leans back only right after
-    the sentence it leans on).
+    then the passage's sentences that add most (one that leans back only right after the
+    sentence it leans on).
 
     passages: from `summary_candidates` ("" marks a sentence left out); vectors: one row per
     non-empty sentence, in order. word_budget: stop before passing this many words (the
@@ -199,21 +199,21 @@ def _extend(
     word_budget: int | None,
     lengths: np.ndarray,
 ) -> list[int]:
-    """The start sentence and the sentences after it in its passage that add most."""
-    passage, position = where[start]
-    later = [j for j, (p, i) in enumerate(where) if p == passage and i > position]
+    """The start sentence, then the sentences of its passage that add most, in reading order:
+    the start first, the others as the article has them, a sentence that leans back right
+    after the one it leans on (and only when that one is picked)."""
+    passage = where[start][0]
+    same = [j for j, (p, _i) in enumerate(where) if p == passage and j != start]
     picked = [start]
     used = float(lengths[start])
     covered = similarity[:, start].copy()
     while len(picked) < k:
+        positions = {where[j][1] for j in picked}
         options = []
-        for j in later:
+        for j in same:
             if j in picked:
                 continue
-            # Leaning back is fine right after the sentence it leans on, nowhere else.
-            if leans_back(texts[j]) and where[j][1] != where[picked[-1]][1] + 1:
-                continue
-            if j < picked[-1]:
+            if leans_back(texts[j]) and where[j][1] - 1 not in positions:
                 continue
             if word_budget is not None and used + lengths[j] > word_budget:
                 continue
@@ -225,7 +225,9 @@ def _extend(
         picked.append(chosen)
         used += float(lengths[chosen])
         covered = np.maximum(covered, similarity[:, chosen])
-    return picked
+    rest = sorted(picked[1:], key=lambda j: where[j][1])
+    after_start = [j for j in rest if where[j][1] == where[start][1] + 1 and leans_back(texts[j])]
+    return [start, *after_start, *[j for j in rest if j not in after_start]]
 
 
 _ROUGE_TOKEN = re.compile(r"[a-z0-9]+")
