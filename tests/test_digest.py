@@ -842,6 +842,6 @@ def test_cli_end_to_end_with_the_real_model(reader_home: Path, tmp_path: Path):
     assert result.exit_code == 0, result.output
     text = out.read_text("utf-8")
     item = text[text.index("- [Rivers](https://example.org/1) · Example · 1 min") :]
-    summary = item.splitlines()[1]
+    summary = [line for line in item.splitlines()[1:] if line.strip()][0]
     assert summary.startswith("  ") and "river" in summary.lower()
     assert "bus was late" not in text
