@@ -6,10 +6,13 @@ embedded with the packaged model and indexed, themes trained on the whole librar
 and compares its sections with the gold labels:
 
 - purity: over all sectioned articles, the share that carry their section's majority label;
-- leftover: the share of read articles left under "Also read".
+- leftover: the share of read articles left under "Also read";
+- largest_share: the largest section's share of a window's read articles (mean, and the
+  worst window), so a catch-all section shows.
 
 Summaries are irrelevant here, so the digests use the fast fake embedder for them. Prints one
-JSON object: {"purity": x, "leftover": y, "windows": N}.
+JSON object: {"purity": x, "leftover": y, "largest_share": z, "largest_share_max": w,
+"windows": N}.
 
     python bench/digest_grouping.py [--jsonl FILE] [--windows 20] [--size 30] [--seed 0]
                                     [--home DIR]  # keep the built library between runs
@@ -79,7 +82,8 @@ def build_library(
                         title=row["title"],
                         text=row["text"],
                         word_count=len(row["text"].split()),
-                        status="unread",
+                        state="unread",
+                        fetch_state="provided",
                         extraction="provided",
                         added_at=added,
                         source=row["label"],
@@ -102,12 +106,12 @@ def mark_windows(ctx: LibraryContext, windows: list[list[int]], seed: int) -> No
     """Window w is read during week w (at seeded times); nothing else is read."""
     rng = random.Random(seed)
     with ctx.db.conn:
-        ctx.db.execute("update articles set read_at = null, status = 'unread'")
+        ctx.db.execute("update articles set read_at = null, state = 'unread'")
         for w, ids in enumerate(windows):
             for article_id in ids:
                 when = FIRST_WEEK + w * WEEK + timedelta(seconds=rng.randrange(7 * 86400))
                 ctx.db.execute(
-                    "update articles set read_at = ?, status = 'read' where id = ?",
+                    "update articles set read_at = ?, state = 'read' where id = ?",
                     [to_iso(when), article_id],
                 )
 
@@ -143,6 +147,7 @@ def main(argv: list[str] | None = None) -> dict:
         mark_windows(ctx, windows, args.seed)
         service = DigestService(ctx, embedder=FakeEmbedder())
         majority = sectioned = leftover = 0
+        largest: list[float] = []
         for w in range(args.windows):
             since, until = FIRST_WEEK + w * WEEK, FIRST_WEEK + (w + 1) * WEEK
             draft = service.draft(to_iso(since), to_iso(until), save=False, now=until)
@@ -151,11 +156,15 @@ def main(argv: list[str] | None = None) -> dict:
                 majority += labels.most_common(1)[0][1]
                 sectioned += len(section["articles"])
             leftover += len(draft.data["also_read"])
+            sizes = [len(s["articles"]) for s in draft.data["sections"]]
+            largest.append(max(sizes, default=0) / args.size)
     finally:
         ctx.close()
     result = {
         "purity": round(majority / sectioned, 4) if sectioned else 0.0,
         "leftover": round(leftover / (args.windows * args.size), 4),
+        "largest_share": round(sum(largest) / len(largest), 4) if largest else 0.0,
+        "largest_share_max": round(max(largest, default=0.0), 4),
         "windows": args.windows,
     }
     print(json.dumps(result))

@@ -355,3 +355,23 @@ def m007_theme_members(db: Database) -> None:
     db.execute("alter table article_themes add column member integer not null default 0")
     db.execute("update article_themes set member = 1 where strength >= 0.25")
     db["article_themes"].create_index(["theme_id", "member"])
+
+
+@migrations()
+def m006_sentence_vectors(db: Database) -> None:
+    """Sentence vectors beside the chunks, so a digest never embeds the same sentence twice.
+
+    Keyed by the chunk a sentence was cut from: when the chunk changes it is replaced, and
+    its sentence vectors go with it (ON DELETE CASCADE).
+    """
+    db.execute(
+        """
+        CREATE TABLE sentence_vectors (
+            chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            content_hash TEXT NOT NULL,    -- sha256 of the sentence as the summariser reads it
+            vector BLOB NOT NULL,          -- float32, little-endian, L2-normalised
+            PRIMARY KEY (chunk_id, model, content_hash)
+        ) WITHOUT ROWID
+        """
+    )

@@ -218,8 +218,10 @@ class Settings:
     # link-local addresses: for people who read from their own network.
     allow_private_addresses: bool = False
     # Digest.
-    sign_off: str = "Until next week,"
+    sign_off: str = "Until next week,"  # the default follows the window ("Until next month,")
     author_name: str = ""
+    # "What I'm working on": a Markdown/text file, or note:ID for one of your notes ("": none).
+    working_on: str = ""
     # Optional services: all off unless configured.
     llm_base_url: str = ""
     llm_api_key: str = ""

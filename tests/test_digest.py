@@ -25,6 +25,7 @@ from reader.services.digest.sections import (
 )
 from reader.services.digest.service import DigestService
 from reader.services.digest.window import Window, parse_when, resolve_window
+from reader.services.digest.wording import WindowWords
 from reader.storage.articles import ArticleStore
 from tests.test_llm import JsonServer, chat_reply, json_server  # noqa: F401 - fixture
 
@@ -157,9 +158,9 @@ def test_default_template_is_a_safe_newsletter():
         "lift": 1.5,
         "articles": nasty[:4],
     }
-    text = render_digest(
-        _data([section], also=nasty[4:], unread=[_item(99, "Later", "https://x.org/l")])
-    )
+    data = _data([section], also=nasty[4:], unread=[_item(99, "Later", "https://x.org/l")])
+    data["working_on"] = ["A [draft](javascript:x) about *rivers*."]
+    text = render_digest(data)
     assert text.startswith("# What I read: 23–29 November 2026\n")
     for heading in (
         "## What I read",
@@ -169,7 +170,8 @@ def test_default_template_is_a_safe_newsletter():
         "## What I'm working on",
     ):
         assert f"\n{heading}\n" in text
-    assert "_[Greeting" in text and "Until next week,\\\nAda \\*Lovelace\\*" in text
+    assert "_[Say hello" in text and "Until next week,\\\nAda \\*Lovelace\\*" in text
+    assert "\nA \\[draft\\](javascript:x) about \\*rivers\\*.\n" in text
     # Only http(s) links survive, and every title reads as itself.
     links = _links(text)
     assert all(href.startswith(("http://", "https://")) for href, _ in links)
@@ -178,7 +180,7 @@ def test_default_template_is_a_safe_newsletter():
     assert "<RAW HTML>" not in shown
     for title in NASTY_TITLES[:7]:
         assert title in shown
-    assert "  > My note with \\](javascript:x) and # a newline heading" in text
+    assert "\n  My note with \\](javascript:x) and # a newline heading\n" in text
     assert "  First \\_sentence\\_. Second \\<b\\>one\\</b\\>." in text
 
 
@@ -192,7 +194,7 @@ def test_notes_come_before_and_instead_of_the_summary():
         summary=["Extracted."],
     )
     text = render_digest(_data([{"label": "L", "articles": [item]}]))
-    assert text.index("  > Mine.") < text.index("  > “Theirs.”")
+    assert text.index("  Mine.") < text.index("  > “Theirs.”")
     assert "Extracted." not in text
     item["line"] = "Polished line."
     assert "  Polished line." in render_digest(_data([{"label": "L", "articles": [item]}]))
@@ -309,7 +311,9 @@ def test_a_single_strong_article_keeps_its_section_and_sections_are_capped():
     assert len(capped.sections) <= 2
     moved = {a for s in capped.sections for a in s.article_ids}
     assert moved | set(capped.also_read) == set(strengths)
-    assert any(s.theme_id == 0 for s in capped.sections)  # the shared theme takes the others
+    # Theme 0 is far weaker than each article's own theme: it does not take them in.
+    assert not any(s.theme_id == 0 for s in capped.sections)
+    assert len(capped.also_read) == 6 - sum(len(s.article_ids) for s in capped.sections)
 
 
 def test_trend_names_what_rose_and_faded():
@@ -320,13 +324,24 @@ def test_trend_names_what_rose_and_faded():
     trend = describe_trend(plan, {1: 0.6, 2: 0.3, 3: 0.0}, {1: 0.1, 2: 0.3, 3: 0.5}, LABELS)
     assert trend.top == ["gardens", "bridges"] and trend.rising == ["gardens"]
     assert trend.fading == ["kilns"]
-    line = intro_line(trend, 3, "this week", "the week before")
+    week = WindowWords("this week", "the week before", "week", "23–29 November")
+    line = intro_line(trend, 3, week)
     assert line == (
-        "This week I read 3 pieces, mostly about gardens and bridges; gardens came "
+        "This week I read three pieces, mostly on gardens and bridges; gardens came "
         "up more than the week before, and kilns faded."
     )
     assert describe_trend(plan, {}, None, LABELS).compared is False
-    assert "did not finish anything" in intro_line(trend, 0, "this week", "the week before")
+    assert intro_line(trend, 0, week, 2) == (
+        "I did not finish anything this week, but I saved two pieces for later."
+    )
+    assert intro_line(trend, 1, week) == "This week I read one piece, on gardens."
+    machine = describe_trend(
+        SectionPlan([Section(1, "read / exam", 2.0, 2.0, [1, 2]), Section(2, "x_y", 1, 1, [3])], []),
+        {},
+        None,
+        {1: "read / exam", 2: "x_y"},
+    )
+    assert intro_line(machine, 12, week) == "This week I read 12 pieces across a few threads."
 
 
 # -- drafting and keeping (a real SQLite library) -----------------------------------------
@@ -435,12 +450,14 @@ def _service(ctx, themes, **kwargs) -> DigestService:
 
 def test_draft_groups_by_theme_quotes_notes_and_keeps_it(library, utc_zone):
     ctx, ids, themes = library
-    draft = _service(ctx, themes).draft(now=NOW)
+    draft = _service(ctx, themes).draft(now=NOW, save=True)
     data, text = draft.data, draft.text
     assert data["window"] == {
         "since": "2026-11-22T12:00:00Z",
         "until": "2026-11-29T12:00:00Z",
         "label": "22–29 November 2026",
+        "period": "this week",
+        "cadence": "week",
     }
     assert [s["label"] for s in data["sections"]] == ["city gardens", "bridges"]
     assert [a["id"] for a in data["sections"][0]["articles"]] == [
@@ -451,16 +468,16 @@ def test_draft_groups_by_theme_quotes_notes_and_keeps_it(library, utc_zone):
     assert [a["id"] for a in data["also_read"]] == [ids["bare"]]
     assert [a["id"] for a in data["unread"]] == [ids["saved"]]
     assert data["intro"] == (
-        "This week I read 6 pieces, mostly about city gardens and bridges; city gardens and "
+        "This week I read six pieces, mostly on city gardens and bridges; city gardens and "
         "bridges came up more than the week before, and kilns faded."
     )
     garden1 = data["sections"][0]["articles"][0]
     assert garden1["minutes"] == 4 and garden1["source"] == "Garden Weekly"
     assert len(garden1["summary"]) == 2 and "bus was late" not in " ".join(garden1["summary"])
     assert data["sections"][1]["articles"][1]["source"] == "B. Builder"
-    # Notes and highlights first, quoted, and no summary for them.
-    assert "  > Made me want a plot of my own." in text
-    assert "  > “Steel bridges rust.”" in text and "  > True of my bike too." in text
+    # Notes as the commentary, highlights quoted, and no summary for them.
+    assert "\n  Made me want a plot of my own.\n" in text
+    assert "  > “Steel bridges rust.”" in text and "\n  True of my bike too.\n" in text
     assert text.count(garden1["summary"][0]) == 2  # gardens 1 and 3; not 2, which has a note
     assert "### Also read\n\n- [A bare link](https://example.org/6)" in text
     assert "### Saved for later\n\n- [Saved for later](https://example.org/7) · Later Mag" in text
@@ -485,15 +502,15 @@ def test_draft_groups_by_theme_quotes_notes_and_keeps_it(library, utc_zone):
 def test_next_digest_starts_where_the_last_ended(library):
     ctx, ids, themes = library
     service = _service(ctx, themes)
-    first = service.draft(now=NOW)
-    # Nothing new since: says so, and writes nothing.
-    with pytest.raises(NotEnoughData, match="nothing read or saved"):
+    first = service.draft(now=NOW, save=True)
+    # Nothing new since: says so in words, and writes nothing.
+    with pytest.raises(NotEnoughData, match="Nothing read or saved since the last digest"):
         service.draft(now=NOW + timedelta(hours=1))
     with pytest.raises(NotEnoughData, match="already covers"):
         service.draft(now=NOW)
     assert len(service.list()) == 1
     new = _add(ArticleStore(ctx.db), 20, read=NOW + timedelta(days=1), added=NOW, title="A new one")
-    second = service.draft(now=NOW + timedelta(days=2))
+    second = service.draft(now=NOW + timedelta(days=2), save=True)
     assert second.data["window"]["since"] == first.data["window"]["until"]
     assert [a["id"] for a in second.data["also_read"]] == [new]
     assert [r.id for r in service.list()] == [second.id, first.id]
@@ -505,6 +522,7 @@ def test_next_digest_starts_where_the_last_ended(library):
 def test_no_themes_means_one_plain_list(library):
     ctx, _ids, _themes = library
     draft = _service(ctx, FakeThemes({}, {})).draft(now=NOW)
+    assert draft.id is None and _service(ctx, FakeThemes({}, {})).list() == []  # a preview
     assert draft.data["sections"] == [] and len(draft.data["also_read"]) == 6
     assert "### Also read" not in draft.text
     assert any("themes" in n for n in draft.notes)
@@ -512,7 +530,7 @@ def test_no_themes_means_one_plain_list(library):
 
 def test_empty_library_says_so_and_writes_nothing(ctx):
     service = _service(ctx, FakeThemes({}, {}))
-    with pytest.raises(NotEnoughData, match="no digest written"):
+    with pytest.raises(NotEnoughData, match="Nothing read or saved this week"):
         service.draft(now=NOW)
     assert service.list() == []
 
@@ -524,7 +542,7 @@ def test_polish_rewrites_lines_with_a_local_model(library, json_server: JsonServ
     draft = _service(ctx, themes).draft(now=NOW, polish=True)
     assert draft.notes == []
     assert draft.text.count("  I kept thinking about this one.") == 5  # all but the bare link
-    assert "  > Made me want a plot of my own." in draft.text  # the user's words stay
+    assert "\n  Made me want a plot of my own.\n" in draft.text  # the user's words stay
 
 
 def test_polish_failure_falls_back_with_a_note(library, json_server: JsonServer):  # noqa: F811
@@ -544,7 +562,7 @@ def test_push_to_buttondown_as_a_draft(library, json_server: JsonServer):  # noq
     ctx.settings.buttondown_api_key = "bd-key"
     ctx.settings.buttondown_base_url = json_server.url("/v1")
     service = _service(ctx, themes)
-    draft = service.draft(now=NOW)
+    draft = service.draft(now=NOW, save=True)
     record = service.push(draft.id)
     assert record.remote_id == "em_42" and record.pushed_at
     path, headers, payload = json_server.requests[-1]
@@ -568,7 +586,7 @@ def test_buttondown_errors_are_clear(library, json_server: JsonServer, status, m
     ctx.settings.buttondown_api_key = "bd-key"
     ctx.settings.buttondown_base_url = json_server.url("/v1")
     service = _service(ctx, themes)
-    draft = service.draft(now=NOW)
+    draft = service.draft(now=NOW, save=True)
     with pytest.raises(ButtondownError, match=message):
         service.push(draft.id)
     assert service.get(draft.id).pushed_at is None
@@ -579,7 +597,7 @@ def test_push_without_a_key_is_a_clear_error(library):
 
     ctx, _ids, themes = library
     service = _service(ctx, themes)
-    draft = service.draft(now=NOW)
+    draft = service.draft(now=NOW, save=True)
     with pytest.raises(ButtondownError, match="no Buttondown API key"):
         service.push(draft.id)
 
@@ -618,11 +636,15 @@ def cli_library(reader_home: Path):
 
 def test_cli_drafts_lists_and_shows(cli_library: Path, tmp_path: Path):
     out = tmp_path / "draft.md"
-    result = _reader(cli_library, "digest", "--out", str(out))
+    preview = _reader(cli_library, "digest")
+    assert preview.exit_code == 0 and "Preview, not saved" in preview.stderr
+    assert json.loads(_reader(cli_library, "digest", "list", "--json").stdout) == []
+    result = _reader(cli_library, "digest", "--save", "--out", str(out))
     assert result.exit_code == 0, result.output
     text = out.read_text("utf-8")
-    assert "Essay \\[1\\] on snake\\_case" in text and "> Note 1." in text
-    assert "3 read" in result.stderr and "1 saved for later" in result.stderr
+    assert text == preview.stdout
+    assert "Essay \\[1\\] on snake\\_case" in text and "\n  Note 1.\n" in text
+    assert "three pieces read" in result.stderr and "1 saved for later" in result.stderr
     listed = _reader(cli_library, "digest", "list", "--json")
     [entry] = json.loads(listed.stdout)
     assert entry["read"] == 3 and entry["unread"] == 1
@@ -640,7 +662,11 @@ def test_cli_json_format(cli_library: Path):
     result = _reader(cli_library, "digest", "--since", "30d", "--format", "json")
     assert result.exit_code == 0
     payload = json.loads(result.stdout)
-    assert payload["id"] and payload["markdown"].startswith("# What I read")
+    assert payload["id"] is None and payload["markdown"].startswith("# What I read")
+    saved = json.loads(
+        _reader(cli_library, "digest", "--since", "30d", "--format", "json", "--save").stdout
+    )
+    assert saved["id"] and saved["markdown"] == payload["markdown"]
     assert len(payload["also_read"]) == 3 and payload["unread"][0]["title"] == "Unread thing"
 
 
@@ -651,7 +677,8 @@ def test_cli_bad_date_and_empty_window(cli_library: Path, tmp_path: Path):
     empty = _reader(
         cli_library, "digest", "--since", "2020-01-01", "--until", "2020-01-07", "--out", str(out)
     )
-    assert empty.exit_code == 1 and "nothing read or saved" in empty.stderr
+    assert empty.exit_code == 1
+    assert "Nothing read or saved from 1 to 7 January 2020" in empty.stderr
     assert not out.exists()
     assert json.loads(_reader(cli_library, "digest", "list", "--json").stdout) == []
 
@@ -815,6 +842,6 @@ def test_cli_end_to_end_with_the_real_model(reader_home: Path, tmp_path: Path):
     assert result.exit_code == 0, result.output
     text = out.read_text("utf-8")
     item = text[text.index("- [Rivers](https://example.org/1) · Example · 1 min") :]
-    summary = item.splitlines()[1]
+    summary = [line for line in item.splitlines()[1:] if line.strip()][0]
     assert summary.startswith("  ") and "river" in summary.lower()
     assert "bus was late" not in text

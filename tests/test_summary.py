@@ -36,13 +36,13 @@ def test_split_keeps_abbreviations_decimals_and_initials_together():
 
 
 def test_split_treats_lines_and_list_items_as_units():
-    text = "A heading without a stop\n\n- first point here\n2. second point\nclosing line. next"
+    text = "A heading without a stop\n\n- first point here\n2. second point\nClosing line. next"
     assert split_sentences(text) == [
         "A heading without a stop",
         "first point here",
         "second point",
         # a lower-case word after a stop is not a new sentence
-        "closing line. next",
+        "Closing line. next",
     ]
 
 
@@ -154,10 +154,144 @@ def test_real_model_beats_lead3_on_a_few_bbc_articles():
 
 def test_word_budget_keeps_the_best_sentence_and_drops_what_does_not_fit():
     long = "Harbour " + " ".join(["ships and harbour cranes"] * 12) + "."
-    text = f"Ships fill the harbour. {long} The harbour is busy with ships today."
+    text = f"The harbour is busy with ships and cranes today. {long} Ships fill the harbour."
     embed = FakeEmbedder(dimension=64).embed
     full = summarize_text(text, embed, 2)
     assert len(full) == 2
     trimmed = summarize_text(text, embed, 2, word_budget=20)
-    assert len(trimmed) == 1 and trimmed[0] in full
+    assert len(trimmed) == 1 and trimmed[0] == full[0]
     assert summarize_text(text, embed, 2, word_budget=1) == trimmed  # never empty
+
+# -- summaries that stand alone ------------------------------------------------------------
+
+from reader.ml.sentences import group_passages, paragraphs  # noqa: E402
+from reader.ml.standalone import is_prose, leans_back, stands_alone  # noqa: E402
+from reader.ml.summary import summarize_passages, summary_candidates  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "But the river kept rising all through the spring.",
+        "So the council closed the bridge for a month.",
+        "And nobody asked the fishermen what they thought.",
+        "This is why the harbour matters to the town.",
+        "It was the wettest winter on record for the valley.",
+        "They rebuilt the weir two years later with new money.",
+        "However, the survey found fewer otters than expected.",
+        "For example, kingfishers returned to three of the rivers.",
+        "“But the fish came back,” she said on the riverbank.",
+        "These rivers are cleaner than they were in the 1990s.",
+    ],
+)
+def test_openers_that_lean_back(sentence):
+    assert leans_back(sentence)
+    assert not stands_alone([sentence])
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Urban rivers in Europe have become markedly cleaner since the 1990s.",
+        "The Rust team is happy to announce a new version of Rust, 1.34.0.",
+        "Although storms still overflow, the trend is clear.",
+        "There are kingfishers on the river again.",
+        "Itself a small word, 'itinerary' starts with 'it'.",
+    ],
+)
+def test_openers_that_stand_alone(sentence):
+    assert not leans_back(sentence)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[1] Smith, J. Rivers of Europe, 2003, page 12.",
+        "1. See the appendix for the full survey tables and methods.",
+        "Photo: A kingfisher on the River Wandle in south London.",
+        "Subscribe to our newsletter for more stories like this one.",
+        "| River | Otters | Salmon |",
+        "let x = compute_the_value(input, options);",
+        "To install it, run the following command:",
+    ],
+)
+def test_footnotes_captions_tables_code_are_not_prose(line):
+    assert not is_prose(line)
+
+
+def test_hard_wrapped_markdown_is_joined_and_code_and_link_definitions_dropped():
+    text = (
+        "The Rust team is happy to announce a new version of Rust, 1.34.0. Rust is a\n"
+        "programming language that is empowering everyone.\n\n"
+        "```\n$ rustup update stable\n```\n\n"
+        "[install]: https://www.rust-lang.org/install.html\n\n"
+        "## What's in 1.34.0 stable\n\n"
+        "The largest feature is [alternative registries][regs] and `TryFrom`.[^1]\n\n"
+        "[^1]: A footnote that must never be a summary.\n"
+    )
+    assert paragraphs(text) == [
+        "The Rust team is happy to announce a new version of Rust, 1.34.0. Rust is a "
+        "programming language that is empowering everyone.",
+        "What's in 1.34.0 stable",
+        "The largest feature is alternative registries and TryFrom.",
+    ]
+
+
+def _passages(text):
+    return summary_candidates(group_passages(text))
+
+
+def _summary(text, k=2, **kw):
+    passages = _passages(text)
+    flat = [s for p in passages for s in p if s]
+    vectors = FakeEmbedder(dimension=256).embed(flat)
+    return summarize_passages(passages, vectors, k, **kw)
+
+
+def test_a_sentence_that_leans_back_comes_only_after_its_antecedent():
+    text = (
+        "Kingfishers are back on city rivers. "
+        "But kingfishers on city rivers need clean water and fish to feed on every day. "
+        "Kingfishers nest in steep banks of city rivers."
+    )
+    summary = _summary(text, k=2)
+    assert stands_alone(summary)
+    assert not leans_back(summary[0])
+    if any(s.startswith("But") for s in summary):
+        # it follows the sentence it leans on, right after it
+        assert summary[:2] == [
+            "Kingfishers are back on city rivers.",
+            "But kingfishers on city rivers need clean water and fish to feed on every day.",
+        ]
+
+
+def test_summary_sentences_come_from_one_passage():
+    harbour = " ".join(
+        f"The harbour at the river mouth saw {n} ships arrive with fish and grain." for n in range(12)
+    )
+    bakery = " ".join(
+        f"The bakery by the old market sold {n} loaves of rye bread before noon." for n in range(12)
+    )
+    text = f"{harbour}\n\n{bakery}"
+    passages = _passages(text)
+    assert len(passages) == 2
+    summary = _summary(text, k=3)
+    assert all("harbour" in s for s in summary) or all("bakery" in s for s in summary)
+
+
+def test_footnotes_and_captions_are_never_summaries():
+    text = (
+        "Photo: The harbour at the river mouth with ships and grain and fish everywhere.\n"
+        "The harbour at the river mouth is busy with ships, grain and fish all year.\n"
+        "[1] The harbour at the river mouth: ships, grain and fish, a survey, 2003.\n"
+        "The harbour master counts the ships and the fish at the river mouth.\n"
+    )
+    summary = _summary(text, k=3)
+    assert summary and stands_alone(summary)
+    assert not any(s.startswith(("Photo", "[1]")) for s in summary)
+
+
+def test_a_text_of_only_short_sentences_still_gets_a_summary():
+    embed = FakeEmbedder(dimension=32).embed
+    assert summarize_text("Rivers are cleaner now.", embed, 2) == ["Rivers are cleaner now."]
+    assert summarize_text("But it rose.", embed, 2) == []  # nothing that stands alone

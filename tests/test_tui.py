@@ -664,7 +664,7 @@ async def test_digest_drafts_saves_and_copies(ctx, library):
         source = app.screen.query_one("#digest-markdown", Markdown).source
         assert "Why hedgerows matter" in source and "How a kettle knows to stop" in source
         assert "the oldest managed habitat" in source
-        assert "not saved" in str(app.screen.query_one("#digest-status", Static).render())
+        assert "Preview, not saved" in str(app.screen.query_one("#digest-status", Static).render())
         assert ctx.db.execute("select count(*) from digests").fetchone() == (0,)
 
         await pilot.press("s")
@@ -675,7 +675,7 @@ async def test_digest_drafts_saves_and_copies(ctx, library):
             app.screen.query_one("#digest-status", Static).render()
         )
         listing = app.screen.query_one("#digest-list", OptionList)
-        assert listing.get_option_at_index(1).id == str(saved[0][0])
+        assert listing.get_option_at_index(4).id == str(saved[0][0])
 
         await pilot.press("c")
         assert app.clipboard == saved[0][1]
@@ -687,14 +687,60 @@ async def test_digest_with_nothing_new_shows_the_last_saved_one(ctx, library):
 
     read_some(ctx, library)
     service = DigestService(ctx, embedder=FakeEmbedder())
-    saved = service.draft()  # saved: the next default window starts where it ended
+    saved = service.draft(save=True)  # the next default window starts where it ended
     app = make_app(ctx, digest=service)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("4")
         await settle(pilot)
         status = str(app.screen.query_one("#digest-status", Static).render())
-        assert "No new draft" in status and f"#{saved.id}" in status
+        assert "Nothing read or saved since the last digest (today at" in status
+        assert f"#{saved.id}" in status and "T" not in status.split("(today at")[1][:8]
         assert app.screen.query_one("#digest-markdown", Markdown).source == saved.text
+
+
+async def test_digest_window_choice_overlap_and_delete_at_80x24(ctx, library):
+    from reader.ml.embedder import FakeEmbedder
+    from reader.services.digest.service import DigestService
+
+    read_some(ctx, library)
+    service = DigestService(ctx, embedder=FakeEmbedder())
+    saved = service.draft(save=True)
+    app = make_app(ctx, digest=service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        listing = app.screen.query_one("#digest-list", OptionList)
+        assert listing.get_option_at_index(4).id == str(saved.id)
+        assert app.screen.query_one("#digest-pane").region.right <= 80
+        # The last 30 days: a preview that overlaps the saved digest, and says so.
+        listing.focus()
+        listing.highlighted = 2
+        await pilot.press("enter")
+        await settle(pilot)
+        status = str(app.screen.query_one("#digest-status", Static).render())
+        assert "Preview, not saved" in status and f"overlaps saved digest #{saved.id}" in status
+        await pilot.press("s")
+        await settle(pilot)
+        status = str(app.screen.query_one("#digest-status", Static).render())
+        assert "A saves it anyway" in status
+        assert ctx.db.execute("select count(*) from digests").fetchone() == (1,)
+        await pilot.press("A")
+        await settle(pilot)
+        assert ctx.db.execute("select count(*) from digests").fetchone() == (2,)
+        # Open the first saved digest and delete it (confirmed).
+        newest = ctx.db.execute("select max(id) from digests").fetchone()[0]
+        await settle(pilot)
+        listing = app.screen.query_one("#digest-list", OptionList)
+        ids = [listing.get_option_at_index(i).id for i in range(listing.option_count)]
+        listing.highlighted = ids.index(str(saved.id))
+        listing.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert [r[0] for r in ctx.db.execute("select id from digests")] == [newest]
 
 
 async def test_a_narrow_terminal_keeps_the_title_readable(ctx, library):

@@ -1,4 +1,5 @@
-"""CLI commands: `reader digest` drafts the newsletter; `digest list/show/edit/push` keep it."""
+"""CLI commands: `reader digest` previews the newsletter, `--save` keeps it;
+`digest list/show/edit/delete/push` work on the saved ones."""
 
 from __future__ import annotations
 
@@ -46,7 +47,18 @@ def _service(state: State):
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Your own Jinja2 Markdown template (see `reader digest template`).",
 )
-@click.option("--edit", is_flag=True, help="Open the draft in $EDITOR and keep what you save.")
+@click.option("--save", is_flag=True, help="Keep the draft as a saved digest (default: preview).")
+@click.option(
+    "--allow-overlap",
+    is_flag=True,
+    help="Save even when the window overlaps a saved digest.",
+)
+@click.option(
+    "--working-on",
+    metavar="FILE|note:ID",
+    help="\"What I'm working on\" from this file or note (default: the working_on setting).",
+)
+@click.option("--edit", is_flag=True, help="Edit the draft in $EDITOR, then save it.")
 @click.option(
     "--polish/--no-polish",
     default=None,
@@ -61,16 +73,23 @@ def digest(
     out: Path | None,
     fmt: str,
     template: Path | None,
+    save: bool,
+    allow_overlap: bool,
+    working_on: str | None,
     edit: bool,
     polish: bool | None,
     push: bool,
 ) -> None:
-    """Draft the newsletter's "What I read" from what you read since the last digest."""
+    """Preview the newsletter's "What I read" since the last digest; --save keeps it."""
     if ctx.invoked_subcommand is not None:
         return
     state = ctx.find_object(State)
     service = _service(state)
-    draft = service.draft(since, until, template=template, polish=polish)
+    draft = service.draft(
+        since, until, template=template, polish=polish, working_on_ref=working_on
+    )
+    if save or edit or push:
+        draft = _save(service, draft, since, until, allow_overlap, template, polish, working_on)
     text = draft.text
     if edit:
         text = _edit(service, draft.id, text)
@@ -83,6 +102,41 @@ def digest(
     _report(draft.id, draft.data, draft.notes, out)
     if push:
         _push(service, draft.id)
+
+
+def _save(
+    service: Any,
+    draft: Any,
+    since: str | None,
+    until: str | None,
+    allow_overlap: bool,
+    template: Path | None,
+    polish: bool | None,
+    working_on: str | None,
+) -> Any:
+    """Save the draft; on an overlap, offer what is new since the saved digest (on a terminal)."""
+    from reader.services.digest.service import DigestOverlap
+
+    try:
+        return service.save(draft, allow_overlap=allow_overlap)
+    except DigestOverlap as exc:
+        if not (exc.new_since and sys.stdin.isatty() and sys.stderr.isatty()):
+            raise
+        echo(draft.overlap_message() + ".", err=True)
+        choice = click.prompt(
+            "Save [n]ew pieces only (since the saved digest), [a]ll of this window, or [c]ancel?",
+            type=click.Choice(["n", "a", "c"]),
+            default="n",
+            err=True,
+        )
+        if choice == "c":
+            raise click.Abort() from None
+        if choice == "a":
+            return service.save(draft, allow_overlap=True)
+        fresh = service.draft(
+            exc.new_since, until, template=template, polish=polish, working_on_ref=working_on
+        )
+        return service.save(fresh, allow_overlap=True)
 
 
 def _edit(service: Any, digest_id: int, text: str) -> str:
@@ -108,19 +162,26 @@ def _write(output: str, out: Path | None) -> None:
     tmp.replace(out)
 
 
-def _report(digest_id: int, data: dict[str, Any], notes: list[str], out: Path | None) -> None:
+def _report(digest_id: int | None, data: dict[str, Any], notes: list[str], out: Path | None) -> None:
+    from reader.services.digest.wording import count
+
     read = sum(len(s["articles"]) for s in data["sections"]) + len(data["also_read"])
-    parts = [f"{read} read in {len(data['sections'])} sections"]
-    if data["also_read"]:
-        parts.append(f"{len(data['also_read'])} under Also read")
+    parts = [f"{count(read, 'piece')} read"]
+    if data["sections"]:
+        parts[0] += f" in {count(len(data['sections']), 'section')}"
+    if data["also_read"] and data["sections"]:
+        parts.append(f"{data['also_read'].__len__()} under Also read")
     if data["unread"]:
         parts.append(f"{len(data['unread'])} saved for later")
     where = f" -> {out}" if out else ""
+    what = f"Saved digest {digest_id}" if digest_id is not None else "Preview, not saved"
     echo(
-        f"Digest {digest_id} ({data['window']['label']}): {', '.join(parts)}{where}", err=True
+        (f"{what} ({data['window']['label']}): {', '.join(parts)}{where}"), err=True
     )
     for note in notes:
-        echo(f"note: {note}", err=True)
+        echo((f"note: {note}"), err=True)
+    if digest_id is None:
+        echo("Keep it with --save (or --edit to edit, then save).", err=True)
 
 
 def _push(service: Any, digest_id: int) -> None:
@@ -140,13 +201,18 @@ def list_(state: State, as_json: bool) -> None:
         echo_json([r.summary() for r in records])
         return
     if not records:
-        echo("No digests yet: run `reader digest`.", err=True)
+        echo("No saved digests yet: preview one with `reader digest`, keep it with --save.", err=True)
         return
+    from reader.services.digest.wording import count
+
     for r in records:
         flags = (" edited" if r.edited_at else "") + (" pushed" if r.pushed_at else "")
+        dates = r.data.get("window", {}).get("label") or f"{r.window_start[:10]} – {r.window_end[:10]}"
         echo(
-            f"{r.id:>4}  {r.created_at[:10]}  {r.window_start[:10]} → {r.window_end[:10]}  "
-            f"{len(r.article_ids)} read, {len(r.unread_ids)} saved  {r.subject}{flags}"
+
+                f"{r.id:>4}  {dates:<28}  {count(len(r.article_ids), 'piece')} read, "
+                f"{len(r.unread_ids)} saved  saved {r.created_at[:10]}{flags}"
+
         )
 
 
@@ -168,7 +234,24 @@ def show(state: State, digest_id: int, as_json: bool) -> None:
             }
         )
         return
-    echo(record.text, nl=False)
+    echo((record.text), nl=False)
+
+
+@digest.command()
+@click.argument("digest_id", type=int, metavar="ID")
+@click.option("--yes", is_flag=True, help="Do not ask (needed when stdin is not a terminal).")
+@pass_state
+def delete(state: State, digest_id: int, yes: bool) -> None:
+    """Delete a saved digest (the articles stay); the next digest then starts earlier."""
+    service = _service(state)
+    record = service.get(digest_id)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError("deleting a digest needs --yes when stdin is not a terminal")
+        label = record.data.get("window", {}).get("label") or record.subject
+        click.confirm((f"Delete digest {digest_id} ({label})?"), abort=True, err=True)
+    service.delete(digest_id)
+    echo(f"Deleted digest {digest_id}.", err=True)
 
 
 @digest.command()

@@ -7,6 +7,7 @@ carry no final stop) as units of their own.
 
 from __future__ import annotations
 
+import html
 import re
 
 # Words that end in a full stop without ending a sentence (compared lower-cased, no dot).
@@ -26,17 +27,126 @@ _STARTER = re.compile(r"""["'“‘(\[]*[A-Z0-9À-Ý]""")
 _WORD_BEFORE = re.compile(r"""([\w.'’-]+)$""")
 _BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+")
 _SPACES = re.compile(r"[ \t\u00a0]+")
+PASSAGE_WORDS = 180  # about a search chunk (254 word pieces)
+_FENCE = re.compile(r"^(```|~~~)")
+# Lines that are never prose: link and footnote definitions, table rows and rules, HTML.
+_SKIP_LINE = re.compile(
+    r"^(?:\[[^\]]+\]:\s|\|.*\||[-=*_]{3,}$|:?-{3,}:?\s*\||<[a-zA-Z/!][^>]*>$|!\[)"
+)
+_TERMINAL_END = re.compile(r"""[.!?…:]["'”’)\]]*$""")
+_HEADING = re.compile(r"^#{1,6}\s+")
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_INLINE_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_REF_LINK = re.compile(r"\[([^\]^]+)\]\[[^\]]*\]")
+_SHORTCUT_LINK = re.compile(r"\[([^\]^]+)\](?![(\[:])")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_FOOTNOTE_REF = re.compile(r"\[\^[^\]]+\]")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|\b_)(\S(?:.*?\S)?)\1")
 WORD = re.compile(r"\w+(?:['’]\w+)*")
 
 
 def split_sentences(text: str) -> list[str]:
     """The sentences of `text` in order; each line without a final stop is its own unit."""
-    sentences: list[str] = []
-    for line in text.splitlines():
-        line = _SPACES.sub(" ", _BULLET.sub("", line)).strip()
-        if line:
-            sentences.extend(_split_line(line))
-    return sentences
+    return [s for paragraph in paragraphs(text) for s in _split_line(paragraph)]
+
+
+def split_paragraphs(text: str) -> list[list[str]]:
+    """The sentences of each paragraph of `text`, paragraph by paragraph."""
+    return [_split_line(p) for p in paragraphs(text)]
+
+
+def group_passages(text: str, max_words: int = PASSAGE_WORDS) -> list[list[str]]:
+    """Sentences grouped into passages of whole paragraphs, about as long as a search chunk.
+
+    Used when an article has no chunks yet: the summary draws from one passage.
+    """
+    passages: list[list[str]] = []
+    current: list[str] = []
+    words = 0
+    for sentences in split_paragraphs(text):
+        size = sum(word_count(s) for s in sentences)
+        if current and words + size > max_words:
+            passages.append(current)
+            current, words = [], 0
+        current = current + sentences
+        words += size
+    if current:
+        passages.append(current)
+    return passages
+
+
+def paragraphs(text: str) -> list[str]:
+    """The prose paragraphs of `text`, one line each.
+
+    Hard-wrapped lines (Markdown, plain-text mail) are joined back; code fences, Markdown
+    link definitions, footnote definitions and table rows are left out.
+    """
+    out: list[str] = []
+    current = ""
+    fenced = False
+    # With blank lines between paragraphs, every line of a block belongs to one paragraph.
+    blocks = bool(_BLANK_LINE.search(text or ""))
+    in_list = False
+    for raw in (text or "").splitlines():
+        stripped = raw.strip()
+        if _FENCE.match(stripped):
+            fenced = not fenced
+            current = _flush(out, current)
+            continue
+        if fenced or _SKIP_LINE.match(stripped):
+            current = _flush(out, current)
+            continue
+        line = _SPACES.sub(" ", _BULLET.sub("", stripped)).strip()
+        if not line:
+            current = _flush(out, current)
+            in_list = False
+            continue
+        if _HEADING.match(stripped):
+            _flush(out, current)
+            current = _flush(out, line)
+            continue
+        joined = blocks and not in_list and not _BULLET.match(raw)
+        if current and (joined or _continues(current, line, raw)):
+            current = f"{current} {line}"
+        else:
+            current = _flush(out, current)
+            current = line
+            in_list = bool(_BULLET.match(raw))
+    _flush(out, current)
+    return out
+
+
+def _flush(out: list[str], current: str) -> str:
+    # Inline Markdown again on the joined paragraph: a link or emphasis may span a hard wrap.
+    current = html.unescape(_clean_markdown(current)) if current else ""
+    if current:
+        out.append(current)
+    return ""
+
+
+def _continues(previous: str, line: str, raw: str) -> bool:
+    """Whether `line` carries on the sentence `previous` left open (a hard wrap)."""
+    if _BULLET.match(raw) or _TERMINAL_END.search(previous):
+        return False
+    if previous.endswith((",", ";", "-", "–", "—", "(")):
+        return True
+    first = line[0]
+    if first.islower() or first.isdigit() or first in "([\"'“‘$`":
+        return True
+    # A long unfinished line followed by a capitalised one: a wrap, not a heading.
+    return len(previous) >= 50 and previous[-1].isalnum()
+
+
+def _clean_markdown(line: str) -> str:
+    """Inline Markdown reduced to its words: links, emphasis, code ticks, headings."""
+    line = _HEADING.sub("", line)
+    line = _IMAGE.sub("", line)
+    line = _INLINE_LINK.sub(r"\1", line)
+    line = _REF_LINK.sub(r"\1", line)
+    line = _FOOTNOTE_REF.sub("", line)
+    line = _SHORTCUT_LINK.sub(r"\1", line)
+    line = _EMPHASIS.sub(r"\2", line)
+    return line.replace("`", "").strip()
 
 
 def word_count(sentence: str) -> int:

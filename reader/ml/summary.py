@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from reader.ml.sentences import split_sentences, word_count
+from reader.ml.sentences import group_passages, word_count
+from reader.ml.standalone import is_prose, leans_back, strip_footnote_marks
 
 EmbedFn = Callable[[list[str]], np.ndarray]
 
@@ -27,6 +28,9 @@ COVERAGE_WEIGHT = 0.2  # weight of the coverage gain against centrality
 OVERLAP_FLOOR = 0.3  # cosine below which two sentences are not considered overlapping
 MIN_WORDS = 6  # shorter lines are headings, captions or bylines
 MAX_WORDS = 80  # longer "sentences" are usually run-together paragraphs
+LEAD_WEIGHT = 0.3  # how much the first passage is preferred over later ones
+FIRST_WEIGHT = 1.0  # weight of the opening sentence (the main claim) in a summary's score
+START_CANDIDATES = 8  # opening sentences tried, most central first
 
 
 def lead(n_sentences: int, k: int) -> list[int]:
@@ -107,34 +111,123 @@ def summarize(
 def summarize_text(
     text: str, embed: EmbedFn, k: int = 2, *, word_budget: int | None = None
 ) -> list[str]:
-    """The k sentences of `text` that best summarise it, in document order.
-
-    word_budget: stop adding sentences (best first) once they would pass this many words;
-    the best sentence is always kept.
-    """
-    sentences = split_sentences(text or "")
-    if not sentences:
+    """A summary of `text` that stands alone: up to k sentences of one passage, main claim first."""
+    passages = summary_candidates(group_passages(text or ""))
+    flat = [s for passage in passages for s in passage if s]
+    if not flat:
         return []
-    if len(sentences) <= k and word_budget is None:
-        return sentences
-    # Embed only the candidates: the others can never be picked.
-    kept = [sentences[i] for i in candidates(sentences)]
-    vectors = np.asarray(embed(kept), dtype=np.float32)
-    ranked = central_coverage(vectors, [word_count(s) for s in kept], k)
-    if word_budget is not None:
-        ranked = _within_budget([kept[i] for i in ranked], ranked, word_budget)
-    return [kept[i] for i in sorted(ranked)]
+    vectors = np.asarray(embed(flat), dtype=np.float32)
+    return summarize_passages(passages, vectors, k, word_budget=word_budget)
 
 
-def _within_budget(picked: list[str], ranked: list[int], budget: int) -> list[int]:
-    out, used = [], 0
-    for sentence, index in zip(picked, ranked, strict=True):
-        words = word_count(sentence)
-        if out and used + words > budget:
-            break
-        out.append(index)
-        used += words
+def summary_candidates(
+    passages: Sequence[Sequence[str]], *, min_words: int = MIN_WORDS, max_words: int = MAX_WORDS
+) -> list[list[str]]:
+    """Per passage, the sentences a summary may use: whole prose sentences, footnote marks
+    removed. A passage keeps its order; a gap (a sentence left out) is kept as "" so that a
+    sentence leaning on a dropped one is never joined to an earlier one."""
+    out = []
+    for passage in passages:
+        kept = []
+        for sentence in passage:
+            clean = strip_footnote_marks(sentence)
+            ok = is_prose(clean) and min_words <= word_count(clean) <= max_words
+            kept.append(clean if ok else "")
+        out.append(kept)
+    if min_words > 1 and not any(s for p in out for s in p):
+        # A very short text: any whole prose sentence will do.
+        return summary_candidates(passages, min_words=1, max_words=max_words)
     return out
+
+
+def summarize_passages(
+    passages: Sequence[Sequence[str]],
+    vectors: np.ndarray,
+    k: int,
+    *,
+    word_budget: int | None = None,
+    lead_weight: float = LEAD_WEIGHT,
+) -> list[str]:
+    """Up to k sentences from one passage: the most central sentence that stands alone first,
+    then the passage's sentences that add most (one that leans back only right after the
+    sentence it leans on).
+
+    passages: from `summary_candidates` ("" marks a sentence left out); vectors: one row per
+    non-empty sentence, in order. word_budget: stop before passing this many words (the
+    first sentence is always kept).
+    """
+    where = [(p, i) for p, passage in enumerate(passages) for i, s in enumerate(passage) if s]
+    if len(where) != len(vectors):
+        raise ValueError(f"{len(where)} sentences but {len(vectors)} vectors")
+    if not where or k <= 0:
+        return []
+    texts = [passages[p][i] for p, i in where]
+    unit = _unit(vectors)
+    lengths = np.maximum(np.array([word_count(t) for t in texts], dtype=np.float64), 1.0)
+    centrality = np.clip(unit @ unit.mean(axis=0), 0.0, None)
+    # A mild lead prior: writers state the claim early; later passages elaborate.
+    order = np.array([p for p, _ in where], dtype=np.float64)
+    base = centrality * (lengths / np.median(lengths)) ** LENGTH_POWER
+    base = base * (1.0 + lead_weight / (1.0 + order))
+    similarity = np.clip((unit @ unit.T - OVERLAP_FLOOR) / (1.0 - OVERLAP_FLOOR), 0.0, 1.0)
+    best: tuple[float, list[int]] | None = None
+    for start in np.argsort(-base, kind="stable")[:START_CANDIDATES]:
+        start = int(start)
+        if leans_back(texts[start]):
+            continue
+        # The opening is chosen as if there were no budget: the budget trims, never reorders.
+        picked = _extend(start, where, texts, base, similarity, k, None, lengths)
+        covered = similarity[:, picked].max(axis=1).mean()
+        score = base[start] * FIRST_WEIGHT + base[picked[1:]].sum() + COVERAGE_WEIGHT * covered
+        if best is None or score > best[0]:
+            best = (score, picked)
+    if best is None:
+        return []
+    picked = best[1]
+    if word_budget is not None:
+        picked = _extend(picked[0], where, texts, base, similarity, k, word_budget, lengths)
+    return [texts[i] for i in picked]
+
+
+def _extend(
+    start: int,
+    where: list[tuple[int, int]],
+    texts: list[str],
+    base: np.ndarray,
+    similarity: np.ndarray,
+    k: int,
+    word_budget: int | None,
+    lengths: np.ndarray,
+) -> list[int]:
+    """The start sentence, then the sentences of its passage that add most, in reading order:
+    the start first, the others as the article has them, a sentence that leans back right
+    after the one it leans on (and only when that one is picked)."""
+    passage = where[start][0]
+    same = [j for j, (p, _i) in enumerate(where) if p == passage and j != start]
+    picked = [start]
+    used = float(lengths[start])
+    covered = similarity[:, start].copy()
+    while len(picked) < k:
+        positions = {where[j][1] for j in picked}
+        options = []
+        for j in same:
+            if j in picked:
+                continue
+            if leans_back(texts[j]) and where[j][1] - 1 not in positions:
+                continue
+            if word_budget is not None and used + lengths[j] > word_budget:
+                continue
+            gain = (np.maximum(covered, similarity[:, j]) - covered).mean()
+            options.append((base[j] + COVERAGE_WEIGHT * gain, j))
+        if not options:
+            break
+        _score, chosen = max(options)
+        picked.append(chosen)
+        used += float(lengths[chosen])
+        covered = np.maximum(covered, similarity[:, chosen])
+    rest = sorted(picked[1:], key=lambda j: where[j][1])
+    after_start = [j for j in rest if where[j][1] == where[start][1] + 1 and leans_back(texts[j])]
+    return [start, *after_start, *[j for j in rest if j not in after_start]]
 
 
 _ROUGE_TOKEN = re.compile(r"[a-z0-9]+")

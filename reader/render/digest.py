@@ -144,8 +144,18 @@ def make_environment(template_dir: Path | None = None) -> SandboxedEnvironment:
     return env
 
 
+# Keys older digest data (and hand-made data) may lack; the default template reads them.
+DATA_DEFAULTS: dict[str, Any] = {
+    "greeting": "Say hello, and a line on how the week went.",
+    "working_on": [],
+    "sign_off": "",
+    "author_name": "",
+}
+
+
 def render_digest(data: dict[str, Any], template: Path | None = None) -> str:
     """The digest `data` rendered with the default template or the user's Jinja2 file."""
+    data = {**DATA_DEFAULTS, **data}
     try:
         if template is None:
             tmpl = make_environment().get_template(DEFAULT_TEMPLATE)

@@ -257,7 +257,7 @@ def _draft_digest(ctx: LibraryContext, report: DemoReport, now: datetime) -> Dem
         report.digest_id, report.digest_subject = drafted[0].id, drafted[0].subject
         return DemoStep("digest", "skipped", f"digest #{drafted[0].id} was drafted before")
     try:
-        draft = service.draft(since="7d", now=now)
+        draft = service.draft(since="7d", now=now, save=True)
     except ReaderError as exc:
         return DemoStep("digest", "failed", str(exc))
     report.digest_id, report.digest_subject = draft.id, draft.data.get("subject")

@@ -158,6 +158,13 @@ CREATE TABLE "notes" (
    "text" TEXT NOT NULL,
    "created_at" TEXT
 , updated_at TEXT);
+CREATE TABLE sentence_vectors (
+            chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            content_hash TEXT NOT NULL,    -- sha256 of the sentence as the summariser reads it
+            vector BLOB NOT NULL,          -- float32, little-endian, L2-normalised
+            PRIMARY KEY (chunk_id, model, content_hash)
+        ) WITHOUT ROWID;
 CREATE TABLE "theme_run_latents" (
    "run_id" INTEGER REFERENCES "theme_runs"("id"),
    "level" TEXT,

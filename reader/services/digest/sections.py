@@ -6,8 +6,10 @@ comparable across themes; `background` is each theme's mean strength over the wh
 
 A theme's weight in a window is its mass there (the sum of its articles' strengths) times its
 lift, window share over library share: what this window was about, not what is always there.
-Each article goes under its strongest theme; a theme left with one weak article folds into
-"Also read", as do articles with no theme strong enough.
+Each article goes under the theme it is most about, and nowhere else: when its theme's section
+is dropped (too many sections, or one weak article), it moves only to a theme it is nearly as
+much about, else to "Also read". A section holding more than a third of the digest is split by
+its fine themes.
 """
 
 from __future__ import annotations
@@ -16,12 +18,17 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from reader.services.digest.wording import WindowWords, count, join_words, reads_as_words
+
 Strengths = Mapping[int, Sequence[tuple[int, float]]]
 
 MIN_STRENGTH = 0.15  # below this an article is not "about" a theme at all
 STRONG = 0.5  # a theme's only article must be at least this strong to keep its own section
 MAX_SECTIONS = 7  # more subheads than this stops being a newsletter
 SMOOTHING = 0.02  # added to both shares so a rare theme's lift stays finite
+NEAR_TOP = 0.8  # a second theme takes an article only when this close to its strongest
+MAX_SHARE = 1 / 3  # a section larger than this share of the digest is split by fine themes
+MIN_SPLIT = 6  # ...when it holds at least this many articles
 
 
 @dataclass
@@ -37,6 +44,12 @@ class Section:
 class SectionPlan:
     sections: list[Section]
     also_read: list[int]  # article ids, in the order they were given
+
+    def largest_share(self) -> float:
+        """The largest section's share of all the articles planned."""
+        total = sum(len(s.article_ids) for s in self.sections) + len(self.also_read)
+        biggest = max((len(s.article_ids) for s in self.sections), default=0)
+        return biggest / total if total else 0.0
 
 
 def theme_shares(strengths: Strengths, themes: Sequence[int], n_articles: int) -> dict[int, float]:
@@ -106,13 +119,68 @@ def plan_sections(
 def _assign(
     article_ids: Sequence[int], best: Mapping[int, list[tuple[float, int]]], allowed: set[int]
 ) -> dict[int, list[int]]:
+    """Each article under its strongest allowed theme, if it is nearly as much about it as
+    about its strongest theme of all; else under none (it goes to "Also read")."""
     groups: dict[int, list[int]] = defaultdict(list)
     for article_id in article_ids:
-        for _strength_value, theme_id in best[article_id]:
+        pairs = best[article_id]
+        if not pairs:
+            continue
+        top = pairs[0][0]
+        for strength, theme_id in pairs:
+            if strength < NEAR_TOP * top:
+                break
             if theme_id in allowed:
                 groups[theme_id].append(article_id)
                 break
     return groups
+
+
+def split_large(
+    plan: SectionPlan,
+    strengths: Strengths,
+    fine: Mapping[int, tuple[str, int]],
+    *,
+    max_share: float = MAX_SHARE,
+    min_split: int = MIN_SPLIT,
+    min_strength: float = MIN_STRENGTH,
+) -> SectionPlan:
+    """Split each section over `max_share` of the digest by its fine themes.
+
+    fine: fine theme id -> (label, broad parent id). An article goes under the fine theme of
+    its section it is most about; fine themes with a single article give it back to the
+    broad section, which keeps what no fine theme took.
+    """
+    total = sum(len(s.article_ids) for s in plan.sections) + len(plan.also_read)
+    out: list[Section] = []
+    for section in plan.sections:
+        size = len(section.article_ids)
+        if size <= max_share * total or size < min_split:
+            out.append(section)
+            continue
+        children = {t for t, (_label, parent) in fine.items() if parent == section.theme_id}
+        groups: dict[int, list[int]] = defaultdict(list)
+        rest: list[int] = []
+        for article_id in section.article_ids:
+            pairs = [
+                (s, t) for t, s in strengths.get(article_id, ()) if t in children and s >= min_strength
+            ]
+            if pairs:
+                groups[max(pairs, key=lambda p: (p[0], -p[1]))[1]].append(article_id)
+            else:
+                rest.append(article_id)
+        kept = {t: ids for t, ids in groups.items() if len(ids) > 1}
+        rest += [a for t, ids in groups.items() if len(ids) == 1 for a in ids]
+        if len(kept) + (1 if rest else 0) < 2:
+            out.append(section)
+            continue
+        for theme_id in sorted(kept, key=lambda t: (-len(kept[t]), t)):
+            ids = [a for a in section.article_ids if a in set(kept[theme_id])]
+            out.append(Section(theme_id, fine[theme_id][0], section.weight, section.lift, ids))
+        if rest:
+            ids = [a for a in section.article_ids if a in set(rest)]
+            out.append(Section(section.theme_id, section.label, section.weight, section.lift, ids))
+    return SectionPlan(out, plan.also_read)
 
 
 def _keeps_section(
@@ -161,29 +229,30 @@ def describe_trend(
     return Trend(top, [labels[t] for t in rising[:2]], [labels[t] for t in fading[:2]], True)
 
 
-def intro_line(trend: Trend, n_read: int, period: str, before: str) -> str:
-    """One sentence to open "What I read".
+def intro_line(trend: Trend, n_read: int, words: WindowWords, n_saved: int = 0) -> str:
+    """One sentence to open "What I read", in the window's own words.
 
-    period: "this week", "these 10 days"; before: "the week before", "the 10 days before".
+    Theme labels enter the sentence only when they read as words; else "a few threads".
     """
+    when = words.period
     if n_read == 0:
-        return f"I did not finish anything {period}, but I saved a few things for later."
-    pieces = "piece" if n_read == 1 else "pieces"
-    line = f"{period[0].upper()}{period[1:]} I read {n_read} {pieces}"
-    if trend.top:
-        line += f", mostly about {_join(trend.top)}"
+        saved = count(n_saved, "piece") if n_saved else "a few things"
+        return f"I did not finish anything {when}, but I saved {saved} for later."
+    line = f"{words.sentence_start()} I read {count(n_read, 'piece')}"
+    readable = [t for t in trend.top if reads_as_words(t)]
+    if n_read == 1:
+        return line + (f", on {readable[0]}." if readable else ".")
+    if readable and n_read >= 3:
+        line += f", mostly on {join_words(readable)}"
+    elif len(trend.top) >= 2:
+        line += " across a few threads"
     clauses = []
-    if trend.rising:
-        clauses.append(f"{_join(trend.rising)} came up more than {before}")
-    if trend.fading:
-        clauses.append(f"{_join(trend.fading)} faded")
+    rising = [t for t in trend.rising if reads_as_words(t)]
+    fading = [t for t in trend.fading if reads_as_words(t)]
+    if rising:
+        clauses.append(f"{join_words(rising)} came up more than {words.before}")
+    if fading:
+        clauses.append(f"{join_words(fading)} faded")
     if clauses:
         line += "; " + ", and ".join(clauses)
     return line + "."
-
-
-def _join(words: Sequence[str]) -> str:
-    words = list(words)
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]

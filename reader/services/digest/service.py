@@ -1,13 +1,14 @@
 """The newsletter digest: pick the window's reads, group them by theme, render, keep.
 
-One code path for the CLI and the TUI: `DigestService(ctx).draft(...)` returns the Markdown
-and its structured data, saved in the `digests` table so the next digest starts where this
-one ended. Themes come through a `ThemeSource`, summaries through any `Embedder`.
+One code path for the CLI and the TUI: `DigestService(ctx).draft(...)` returns a preview (the
+Markdown and its structured data); `save(draft)` keeps it in the `digests` table, so the next
+digest starts where this one ended. A window that overlaps a saved digest is only saved when
+asked, and the draft says what is new since it. Themes come through a `ThemeSource`,
+summaries through any `Embedder`, with sentence vectors kept beside the chunks.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,30 +16,52 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from reader.errors import NotEnoughData, NotFound
+from reader.errors import NotEnoughData, ReaderError
 from reader.ml.embedder import Embedder
-from reader.ml.summary import summarize_text
-from reader.models import Article, utcnow
+from reader.models import Article
 from reader.render.digest import render_digest
 from reader.services.context import LibraryContext
 from reader.services.digest.polish import polish_items
+from reader.services.digest.records import DigestRecord, DigestRecords
 from reader.services.digest.sections import (
     SectionPlan,
     describe_trend,
     intro_line,
     plan_sections,
+    split_large,
     theme_shares,
 )
-from reader.services.digest.window import Window, resolve_window
+from reader.services.digest.summaries import SummaryStats, summarise_articles
+from reader.services.digest.window import Window, resolve_window, say_moment
+from reader.services.digest.wording import (
+    WindowWords,
+    count,
+    greeting,
+    sign_off,
+    window_words,
+)
+from reader.services.digest.working_on import working_on
 from reader.storage.articles import ArticleStore
 
 SUMMARY_SENTENCES = 2  # "a line or two"
 SUMMARY_WORDS = 60  # ...but one long sentence is enough on its own
-READ_WHERE = "read_at >= ? and read_at < ? and duplicate_of is null"
+# Read in the window: finished (read or archived) with read_at inside it.
+READ_WHERE = (
+    "read_at >= ? and read_at < ? and duplicate_of is null "
+    "and state in ('read', 'archived')"
+)
 UNREAD_WHERE = (
     "added_at >= ? and added_at < ? and read_at is null and duplicate_of is null "
     "and state in ('unread', 'reading')"
 )
+
+
+class DigestOverlap(ReaderError):
+    """Saving this window would repeat what a saved digest already holds."""
+
+    def __init__(self, message: str, new_since: str | None) -> None:
+        super().__init__(message)
+        self.new_since = new_since
 
 
 class ThemeSource(Protocol):
@@ -59,36 +82,26 @@ class Draft:
     text: str
     data: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    # Saved digests whose window overlaps this one: id, dates, pieces in common.
+    overlaps: list[dict[str, Any]] = field(default_factory=list)
+    # Where a digest of only what is new since them would start (None: no overlap).
+    new_since: str | None = None
+    stats: SummaryStats = field(default_factory=SummaryStats)
 
+    @property
+    def read_ids(self) -> list[int]:
+        ids = [i["id"] for s in self.data["sections"] for i in s["articles"]]
+        return ids + [i["id"] for i in self.data["also_read"]]
 
-@dataclass
-class DigestRecord:
-    id: int
-    created_at: str
-    window_start: str
-    window_end: str
-    subject: str
-    article_ids: list[int]
-    unread_ids: list[int]
-    text: str
-    data: dict[str, Any]
-    edited_at: str | None = None
-    pushed_at: str | None = None
-    remote_id: str | None = None
-
-    def summary(self) -> dict[str, Any]:
-        """What `digest list` shows."""
-        return {
-            "id": self.id,
-            "created_at": self.created_at,
-            "since": self.window_start,
-            "until": self.window_end,
-            "subject": self.subject,
-            "read": len(self.article_ids),
-            "unread": len(self.unread_ids),
-            "edited_at": self.edited_at,
-            "pushed_at": self.pushed_at,
-        }
+    def overlap_message(self) -> str:
+        """One line saying which saved digests this window repeats, and what to do."""
+        if not self.overlaps:
+            return ""
+        parts = [
+            f"#{o['id']} ({o['dates']}; {count(o['shared'], 'piece')} in common)" for o in self.overlaps
+        ]
+        which = "digest " + ", ".join(parts) if len(parts) == 1 else "digests " + ", ".join(parts)
+        return f"this window overlaps saved {which}"
 
 
 class DigestService:
@@ -113,12 +126,15 @@ class DigestService:
         *,
         template: Path | None = None,
         polish: bool | None = None,
-        save: bool = True,
+        save: bool = False,
+        allow_overlap: bool = False,
+        working_on_ref: str | None = None,
         now: datetime | None = None,
     ) -> Draft:
-        """Draft (and by default save) the digest for a window; NotEnoughData if it is empty."""
+        """Draft the digest for a window: a preview unless `save`; NotEnoughData if empty."""
         now = now or datetime.now(UTC)
-        window, note = resolve_window(since, until, now=now, last_end=self._last_end())
+        window, note = resolve_window(since, until, now=now, last_end=self.records.last_end())
+        words = window_words(window, now)
         notes = [note] if note else []
         store = ArticleStore(self.ctx.db)
         read = store.query(
@@ -128,21 +144,74 @@ class DigestService:
             UNREAD_WHERE, [window.since_iso, window.until_iso], order="added_at, id"
         )
         if not read and not unread:
-            hint = " (to redraft the last digest, give --since)" if since is None else ""
-            raise NotEnoughData(
-                f"nothing read or saved from {window.since_iso} to {window.until_iso}{hint}; "
-                "no digest written"
-            )
+            raise NotEnoughData(self._nothing_message(words, since, now))
         plan, trend_parts = self._group(read, window, notes)
         items = {a.id: self._item(a) for a in read}
         use_llm = self.ctx.settings.llm_polish if polish is None else polish
-        self._summarise([items[a.id] for a in read], read, everything=use_llm)
+        stats = self._summarise([items[a.id] for a in read], read, everything=use_llm)
         if use_llm:
             notes += self._polish(list(items.values()))
-        data = self._data(window, plan, trend_parts, items, [self._item(a) for a in unread], notes)
+        ref = self.ctx.settings.working_on if working_on_ref is None else working_on_ref
+        extras = {"working_on": working_on(self.ctx.db, ref)}
+        data = self._data(
+            window, words, plan, trend_parts, items, [self._item(a) for a in unread], notes, extras
+        )
         text = render_digest(data, template)
-        digest_id = self._save(window, data, text) if save else None
-        return Draft(digest_id, text, data, notes)
+        result = Draft(None, text, data, notes, stats=stats)
+        self._find_overlaps(result, window, now)
+        if save:
+            result = self.save(result, allow_overlap=allow_overlap)
+        return result
+
+    def _nothing_message(self, words: WindowWords, since: str | None, now: datetime) -> str:
+        last = self.records.last_end()
+        if since is None and last:
+            when = say_moment(last, now=now)
+            return f"Nothing read or saved since the last digest ({when}); nothing to draft."
+        return f"Nothing read or saved {words.period}; nothing to draft."
+
+    def _find_overlaps(self, draft: Draft, window: Window, now: datetime) -> None:
+        mine = set(draft.read_ids) | {i["id"] for i in draft.data["unread"]}
+        for record in self.records.overlapping(window.since_iso, window.until_iso):
+            shared = len(mine & (set(record.article_ids) | set(record.unread_ids)))
+            dates = record.data.get("window", {}).get("label") or (
+                f"{say_moment(record.window_start, now=now)} – "
+                f"{say_moment(record.window_end, now=now)}"
+            )
+            draft.overlaps.append({"id": record.id, "dates": dates, "shared": shared})
+            end = record.window_end
+            if end < window.until_iso and (draft.new_since is None or end > draft.new_since):
+                draft.new_since = end
+        if draft.overlaps:
+            draft.notes.append(draft.overlap_message())
+
+    def save(self, draft: Draft, *, allow_overlap: bool = False) -> Draft:
+        """Keep a drafted preview; refuses a window overlapping a saved digest unless allowed."""
+        if draft.id is not None:
+            return draft
+        if draft.overlaps and not allow_overlap:
+            hint = (
+                " To keep only what is new since it, draft with --since last;"
+                if draft.new_since
+                else ""
+            )
+            raise DigestOverlap(
+                f"not saved: {draft.overlap_message()}.{hint} to save it anyway, "
+                "add --allow-overlap",
+                draft.new_since,
+            )
+        window = draft.data["window"]
+        digest_id = self.records.insert(
+            window["since"],
+            window["until"],
+            draft.data["subject"],
+            draft.read_ids,
+            [i["id"] for i in draft.data["unread"]],
+            draft.text,
+            draft.data,
+        )
+        draft.id = digest_id
+        return draft
 
     def _group(
         self, read: list[Article], window: Window, notes: list[str]
@@ -158,6 +227,9 @@ class DigestService:
         background = theme_shares(everything, list(labels), len(everything))
         strengths = {a: everything.get(a, []) for a in ids}
         plan = plan_sections(ids, strengths, labels, background)
+        fine_labels = getattr(source, "fine_labels", None)
+        if fine_labels is not None:
+            plan = split_large(plan, strengths, fine_labels())
         current = theme_shares(strengths, list(labels), len(ids))
         before = window.previous()
         prev_ids = [
@@ -195,7 +267,7 @@ class DigestService:
 
     def _summarise(
         self, items: list[dict[str, Any]], articles: list[Article], *, everything: bool
-    ) -> None:
+    ) -> SummaryStats:
         """A short extractive summary for read articles with text: those without the user's
         own words, or all of them when a language model will rewrite the lines."""
         todo = [
@@ -205,17 +277,26 @@ class DigestService:
             and (everything or not (item["notes"] or item["highlights"]))
         ]
         if not todo:
-            return
+            return SummaryStats()
         from reader.ml.boilerplate import strip_boilerplate
         from reader.services.search.boilerplate import SiteBoilerplate
 
-        embedder = self.embedder
         boilerplate = SiteBoilerplate(self.ctx.db)  # a site's repeated lines are no summary
+
+        def clean(article_id: int, text: str) -> str:
+            return strip_boilerplate(text, boilerplate.keys_for_article(article_id))
+
+        summaries, stats = summarise_articles(
+            self.ctx.db,
+            self.embedder,
+            [a for _i, a in todo],
+            SUMMARY_SENTENCES,
+            word_budget=SUMMARY_WORDS,
+            clean=clean,
+        )
         for item, article in todo:
-            text = strip_boilerplate(article.text or "", boilerplate.keys_for_article(article.id))
-            item["summary"] = summarize_text(
-                text, embedder.embed, SUMMARY_SENTENCES, word_budget=SUMMARY_WORDS
-            )
+            item["summary"] = summaries.get(article.id, [])
+        return stats
 
     def _polish(self, items: list[dict[str, Any]]) -> list[str]:
         from reader.services.llm import ChatClient, LLMError
@@ -232,13 +313,14 @@ class DigestService:
     def _data(
         self,
         window: Window,
+        words: WindowWords,
         plan: SectionPlan,
         trend_parts: dict[str, Any],
         items: dict[int, dict[str, Any]],
         unread: list[dict[str, Any]],
         notes: list[str],
+        extras: dict[str, Any],
     ) -> dict[str, Any]:
-        period, before = window.period()
         trend = describe_trend(
             plan, trend_parts["current"], trend_parts["previous"], trend_parts["labels"]
         )
@@ -255,70 +337,50 @@ class DigestService:
                     "articles": articles,
                 }
             )
-        label = window.label()
         return {
-            "subject": f"What I read: {label}",
-            "window": {"since": window.since_iso, "until": window.until_iso, "label": label},
-            "intro": intro_line(trend, len(items), period, before),
+            "subject": f"What I read: {words.dates}",
+            "window": {
+                "since": window.since_iso,
+                "until": window.until_iso,
+                "label": words.dates,
+                "period": words.period,
+                "cadence": words.cadence,
+            },
+            "greeting": greeting("today" if words.period == "today" else words.cadence),
+            "intro": intro_line(trend, len(items), words, len(unread)),
             "top_themes": trend.top,
             "rising": trend.rising,
             "fading": trend.fading,
             "sections": sections,
+            "largest_share": round(plan.largest_share(), 4),
             "also_read": [dict(items[a], section="Also read") for a in plan.also_read],
             "also_read_label": "Also read" if sections else "",
             "unread": unread,
-            "sign_off": settings.sign_off,
+            "working_on": extras.get("working_on", []),
+            "sign_off": sign_off(settings.sign_off, words.cadence),
             "author_name": settings.author_name,
             "notes": list(notes),
         }
 
     # -- keeping -------------------------------------------------------------------
-    def _last_end(self) -> str | None:
-        row = self.ctx.db.execute("select max(window_end) from digests").fetchone()
-        return row[0] if row else None
-
-    def _save(self, window: Window, data: dict[str, Any], text: str) -> int:
-        read_ids = [i["id"] for s in data["sections"] for i in s["articles"]]
-        read_ids += [i["id"] for i in data["also_read"]]
-        with self.ctx.db.conn:
-            cursor = self.ctx.db.conn.execute(
-                "insert into digests (created_at, window_start, window_end, subject, article_ids, "
-                "unread_ids, format, text, data) values (?, ?, ?, ?, ?, ?, 'markdown', ?, ?)",
-                [
-                    utcnow(),
-                    window.since_iso,
-                    window.until_iso,
-                    data["subject"],
-                    json.dumps(read_ids),
-                    json.dumps([i["id"] for i in data["unread"]]),
-                    text,
-                    json.dumps(data, ensure_ascii=False),
-                ],
-            )
-        return int(cursor.lastrowid)
+    @property
+    def records(self) -> DigestRecords:
+        return DigestRecords(self.ctx.db)
 
     def list(self) -> list[DigestRecord]:
         """Every saved digest, newest first."""
-        rows = self.ctx.db.execute(f"select {_COLUMNS} from digests order by id desc").fetchall()
-        return [_record(r) for r in rows]
+        return self.records.list()
 
     def get(self, digest_id: int) -> DigestRecord:
-        row = self.ctx.db.execute(
-            f"select {_COLUMNS} from digests where id = ?", [digest_id]
-        ).fetchone()
-        if row is None:
-            raise NotFound(f"no digest with id {digest_id}")
-        return _record(row)
+        return self.records.get(digest_id)
 
     def update_text(self, digest_id: int, text: str) -> DigestRecord:
         """Keep the user's edited Markdown in place of the draft."""
-        self.get(digest_id)
-        with self.ctx.db.conn:
-            self.ctx.db.conn.execute(
-                "update digests set text = ?, edited_at = ? where id = ?",
-                [text, utcnow(), digest_id],
-            )
-        return self.get(digest_id)
+        return self.records.update_text(digest_id, text)
+
+    def delete(self, digest_id: int) -> DigestRecord:
+        """Remove a saved digest (its articles stay); the next default window starts earlier."""
+        return self.records.delete(digest_id)
 
     def push(self, digest_id: int, *, transport: Any = None) -> DigestRecord:
         """Send the digest to Buttondown as a draft (never sent) and remember its id there."""
@@ -326,12 +388,7 @@ class DigestService:
 
         record = self.get(digest_id)
         pushed = push_draft(self.ctx.settings, record.subject, record.text, transport=transport)
-        with self.ctx.db.conn:
-            self.ctx.db.conn.execute(
-                "update digests set pushed_at = ?, remote_id = ? where id = ?",
-                [utcnow(), pushed.id, digest_id],
-            )
-        return self.get(digest_id)
+        return self.records.mark_pushed(digest_id, pushed.id)
 
     # -- collaborators -------------------------------------------------------------
     @property
@@ -361,20 +418,14 @@ class StoredThemes:
         themes = self.service.list_themes("broad") or self.service.list_themes()
         return {t.id: t.title for t in themes}
 
+    def fine_labels(self) -> dict[int, tuple[str, int]]:
+        """Fine themes under a broad one: id -> (label, broad parent id)."""
+        return {
+            t.id: (t.title, t.parent_id)
+            for t in self.service.list_themes("fine")
+            if t.parent_id is not None
+        }
+
     def strengths(self, article_ids: Sequence[int] | None) -> dict[int, list[tuple[int, float]]]:
         found = self.service.article_themes(article_ids)
         return {a: [(t, float(s)) for t, _level, s in rows] for a, rows in found.items()}
-
-
-_COLUMNS = (
-    "id, created_at, window_start, window_end, subject, article_ids, unread_ids, text, data, "
-    "edited_at, pushed_at, remote_id"
-)
-
-
-def _record(row: Sequence[Any]) -> DigestRecord:
-    values = list(row)
-    values[5] = json.loads(values[5] or "[]")
-    values[6] = json.loads(values[6] or "[]")
-    values[8] = json.loads(values[8] or "{}")
-    return DigestRecord(*values)

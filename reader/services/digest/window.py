@@ -64,6 +64,26 @@ class Window:
         return f"these {days} days", f"the {days} days before"
 
 
+def say_day(day: date, *, today: date | None = None, year: bool | None = None) -> str:
+    """'3 November', with the year when it is not this year's (or when asked)."""
+    show_year = year if year is not None else (today is None or day.year != today.year)
+    text = f"{day.day} {day.strftime('%B')}"
+    return f"{text} {day.year}" if show_year else text
+
+
+def say_moment(value: datetime | str, *, now: datetime) -> str:
+    """A stored timestamp as people write it: 'today at 14:05', '3 November', '3 November 2025'."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    local = value.astimezone()
+    today = now.astimezone().date()
+    if local.date() == today:
+        return f"today at {local:%H:%M}"
+    if local.date() == today - timedelta(days=1):
+        return f"yesterday at {local:%H:%M}"
+    return say_day(local.date(), today=today)
+
+
 def _day(value: date, *, year: bool) -> str:
     text = f"{value.day} {value.strftime('%B')}"
     return f"{text} {value.year}" if year else text
@@ -115,8 +135,9 @@ def resolve_window(
             start = datetime.fromisoformat(last_end.replace("Z", "+00:00"))
             if start >= end:
                 raise NotEnoughData(
-                    f"the last digest already covers up to {last_end}: no digest written "
-                    "(to redraft it, give --since)"
+                    f"the last digest already covers everything up to "
+                    f"{say_moment(last_end, now=now)}: nothing new to draft "
+                    "(to draft an earlier stretch again, give --since)"
                 )
         else:
             start = end - timedelta(days=DEFAULT_DAYS)
@@ -125,5 +146,8 @@ def resolve_window(
     else:
         start = parse_when(since, now=end)  # "7d" counts back from the end of the window
     if start >= end:
-        raise BadInput(f"the window is empty: {to_iso(start)} is not before {to_iso(end)}")
+        raise BadInput(
+            f"the window is empty: it starts {say_moment(start, now=now)}, "
+            f"not before its end ({say_moment(end, now=now)})"
+        )
     return Window(start, end), note
