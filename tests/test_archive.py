@@ -47,6 +47,9 @@ def _full_library(ctx: LibraryContext, tmp_path: Path) -> LibraryService:
                           "data": "{}", "edited_at": "2026-11-01T11:00:00Z"})
     db["themes"].insert({"id": 5, "label": "walls / paths", "name": "Garden design",
                          "level": "broad", "created_at": utcnow()})
+    from reader.storage import near_dups
+
+    near_dups.set_user_distinct(db, ids[2])  # the user split it from a near copy
     ctx.settings.concurrency = 3
     ctx.settings.llm_api_key = "sk-secret"
     ctx.save_settings()
@@ -58,6 +61,7 @@ def test_archive_round_trip_is_the_identity(ctx: LibraryContext, tmp_path: Path)
     kinds = [r["kind"] for r in first]
     assert kinds[0] == "reader-export"
     assert {"article", "feed", "digest", "theme_name", "settings"} <= set(kinds)
+    assert [r["kept_apart"] for r in first if "kept_apart" in r] == [True]
     assert "sk-secret" not in json.dumps(first)  # never secrets
     dump = tmp_path / "archive.jsonl"
     dump.write_text("".join(json.dumps(r) + "\n" for r in first), "utf-8")

@@ -48,8 +48,16 @@ def export_records(ctx: LibraryContext) -> Iterator[dict]:
     for start in range(0, len(ids), 200):
         chunk = ids[start:start + 200]
         marks = ",".join("?" * len(chunk))
+        kept_apart = {
+            row[0] for row in ctx.db.execute(
+                f"select article_id from near_dup_signatures where user_distinct = 1 "
+                f"and article_id in ({marks})", chunk)
+        }
         for article in store.query(f"id in ({marks})", chunk, order="id", full=True):
-            yield {"kind": "article", **article_to_dict(article)}
+            record = {"kind": "article", **article_to_dict(article)}
+            if article.id in kept_apart:
+                record["kept_apart"] = True  # the user split it from a near copy
+            yield record
     yield from _table_records(ctx, "feeds", "feed", drop=("id",))
     yield from _table_records(ctx, "digests", "digest", drop=())
     yield from _theme_names(ctx)

@@ -94,6 +94,10 @@ class Capture:
                 continue
             if "id" in item.extra:
                 id_map[item.extra["id"]] = article_id
+            if item.extra.get("kept_apart") is True:
+                from reader.storage import near_dups
+
+                near_dups.set_user_distinct(self.ctx.db, article_id)
         self._relink_duplicates(batch, id_map)
         return report
 
