@@ -14,7 +14,7 @@ import click
 from reader.errors import ReaderError
 
 AREAS = ("library", "annotations", "duplicates", "search", "themes", "digest", "tui", "serve",
-         "demo")
+         "demo", "next")
 
 
 class ReaderGroup(click.Group):

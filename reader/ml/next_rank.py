@@ -1,0 +1,95 @@
+"""Rank unread articles for now: how they fit what you read lately, and what they add to it.
+
+Arrays in, arrays out. Vectors are centred unit article vectors; theme strengths are in [0, 1]
+(an article's activation over the theme's largest). Reads weigh by recency with a half-life,
+so "what you are reading now" is the last weeks, not the whole history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+HALF_LIFE_DAYS = 30.0
+REDUNDANCY = 0.35  # weight of "you have read nearly this already" (MMR-style)
+THEMES_WEIGHT = 0.5  # share of the fit that comes from themes when there are any
+CARRIES = 0.25  # strength from which an article carries a theme (as in timelines)
+
+
+@dataclass
+class NextScores:
+    score: np.ndarray  # (U,) higher first
+    fit: np.ndarray  # (U,) fit to recent reading, in about [-1, 1]
+    novelty: np.ndarray  # (U,) 1 - similarity to the closest read article
+    nearest_read: np.ndarray  # (U,) row into the read arrays, -1 when nothing was read
+    interest: np.ndarray  # (T,) recency-weighted theme profile of the reads
+    read_cover: np.ndarray  # (T,) share of read articles that carry each theme
+
+
+def recency_weights(ages_days: np.ndarray, half_life: float = HALF_LIFE_DAYS) -> np.ndarray:
+    """0.5 ** (age / half_life); a read in the future (clock skew) counts as now."""
+    return np.power(0.5, np.clip(ages_days, 0, None) / half_life)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(v))
+    return v / norm if norm > 1e-12 else v
+
+
+def _row_unit(m: np.ndarray) -> np.ndarray:
+    return m / np.linalg.norm(m, axis=-1, keepdims=True).clip(1e-12)
+
+
+def score_next(cand_vecs: np.ndarray, read_vecs: np.ndarray, read_ages_days: np.ndarray,
+               cand_themes: np.ndarray | None = None, read_themes: np.ndarray | None = None,
+               *, half_life: float = HALF_LIFE_DAYS, redundancy: float = REDUNDANCY,
+               themes_weight: float = THEMES_WEIGHT) -> NextScores:
+    """Scores for U candidates against R reads.
+
+    cand_vecs (U, D), read_vecs (R, D): centred unit vectors. cand_themes (U, T) and
+    read_themes (R, T): theme strengths, or None without themes.
+    fit = cosine to the recency-weighted mean of the reads (and, with themes, the cosine of the
+    candidate's theme strengths to the reads' recency-weighted theme profile, mixed in with
+    `themes_weight`); score = fit - redundancy * max similarity to any one read article.
+    """
+    n_cand = len(cand_vecs)
+    n_themes = 0 if cand_themes is None else cand_themes.shape[1]
+    if not len(read_vecs):
+        zeros = np.zeros(n_cand)
+        return NextScores(zeros, zeros, np.ones(n_cand), np.full(n_cand, -1),
+                          np.zeros(n_themes), np.zeros(n_themes))
+    weights = recency_weights(np.asarray(read_ages_days, dtype=np.float64), half_life)
+    profile = _unit(weights @ read_vecs)
+    fit = cand_vecs @ profile
+    interest = np.zeros(n_themes)
+    cover = np.zeros(n_themes)
+    if cand_themes is not None and read_themes is not None and n_themes:
+        interest = (weights @ read_themes) / max(float(weights.sum()), 1e-12)
+        cover = (read_themes >= CARRIES).mean(axis=0)
+        theme_fit = _row_unit(cand_themes) @ _unit(interest)
+        has = cand_themes.sum(axis=1) > 0  # a candidate no theme covers keeps its vector fit
+        fit = np.where(has, (1 - themes_weight) * fit + themes_weight * theme_fit, fit)
+    similarity = cand_vecs @ read_vecs.T
+    nearest = similarity.argmax(axis=1)
+    closest = similarity[np.arange(n_cand), nearest]
+    score = fit - redundancy * np.clip(closest, 0, None)
+    return NextScores(score, fit, 1 - closest, nearest, interest, cover)
+
+
+def continued_themes(cand_strengths: np.ndarray, interest: np.ndarray, top: int = 2
+                     ) -> list[int]:
+    """Columns of the themes a candidate continues: carried by it and read lately, the
+    largest contribution (strength x interest) first."""
+    contribution = cand_strengths * interest
+    order = np.argsort(-contribution, kind="stable")
+    return [int(j) for j in order[:top]
+            if cand_strengths[j] >= CARRIES and contribution[j] > 0 and interest[j] > 0.01]
+
+
+def new_themes(cand_strengths: np.ndarray, read_cover: np.ndarray, top: int = 1,
+               rare: float = 0.05) -> list[int]:
+    """Columns of themes the candidate carries strongly but few of your reads do (< `rare`)."""
+    novel = np.where(read_cover < rare, cand_strengths, 0.0)
+    order = np.argsort(-novel, kind="stable")
+    return [int(j) for j in order[:top] if novel[j] >= 2 * CARRIES]
