@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 HALF_LIFE_DAYS = 30.0
-REDUNDANCY = 0.35  # weight of "you have read nearly this already" (MMR-style)
+REDUNDANCY = 0.5  # what "you have read nearly this already" costs, at most
+NEAR_COPY = 0.9  # similarity to one read article from which the cost starts
+LONG_TERM = 0.25  # share of the vector fit that comes from all your reads, equally weighted
 THEMES_WEIGHT = 0.5  # share of the fit that comes from themes when there are any
 CARRIES = 0.25  # strength from which an article carries a theme (as in timelines)
 
@@ -44,14 +46,17 @@ def _row_unit(m: np.ndarray) -> np.ndarray:
 def score_next(cand_vecs: np.ndarray, read_vecs: np.ndarray, read_ages_days: np.ndarray,
                cand_themes: np.ndarray | None = None, read_themes: np.ndarray | None = None,
                *, half_life: float = HALF_LIFE_DAYS, redundancy: float = REDUNDANCY,
-               themes_weight: float = THEMES_WEIGHT) -> NextScores:
+               near_copy: float = NEAR_COPY, themes_weight: float = THEMES_WEIGHT,
+               long_term: float = LONG_TERM) -> NextScores:
     """Scores for U candidates against R reads.
 
     cand_vecs (U, D), read_vecs (R, D): centred unit vectors. cand_themes (U, T) and
     read_themes (R, T): theme strengths, or None without themes.
-    fit = cosine to the recency-weighted mean of the reads (and, with themes, the cosine of the
+    fit = cosine to the recency-weighted mean of the reads, mixed (`long_term`) with the cosine
+    to the plain mean of all of them (and, with themes, the cosine of the
     candidate's theme strengths to the reads' recency-weighted theme profile, mixed in with
-    `themes_weight`); score = fit - redundancy * max similarity to any one read article.
+    `themes_weight`); score = fit - a redundancy cost that grows from 0 at similarity
+    `near_copy` to any one read article up to `redundancy` for a copy of it.
     """
     n_cand = len(cand_vecs)
     n_themes = 0 if cand_themes is None else cand_themes.shape[1]
@@ -60,8 +65,9 @@ def score_next(cand_vecs: np.ndarray, read_vecs: np.ndarray, read_ages_days: np.
         return NextScores(zeros, zeros, np.ones(n_cand), np.full(n_cand, -1),
                           np.zeros(n_themes), np.zeros(n_themes))
     weights = recency_weights(np.asarray(read_ages_days, dtype=np.float64), half_life)
-    profile = _unit(weights @ read_vecs)
-    fit = cand_vecs @ profile
+    recent = _unit(weights @ read_vecs)
+    always = _unit(read_vecs.sum(axis=0))
+    fit = (1 - long_term) * (cand_vecs @ recent) + long_term * (cand_vecs @ always)
     interest = np.zeros(n_themes)
     cover = np.zeros(n_themes)
     if cand_themes is not None and read_themes is not None and n_themes:
@@ -73,7 +79,8 @@ def score_next(cand_vecs: np.ndarray, read_vecs: np.ndarray, read_ages_days: np.
     similarity = cand_vecs @ read_vecs.T
     nearest = similarity.argmax(axis=1)
     closest = similarity[np.arange(n_cand), nearest]
-    score = fit - redundancy * np.clip(closest, 0, None)
+    cost = redundancy * np.clip((closest - near_copy) / max(1 - near_copy, 1e-6), 0, 1)
+    score = fit - cost
     return NextScores(score, fit, 1 - closest, nearest, interest, cover)
 
 
@@ -83,8 +90,9 @@ def continued_themes(cand_strengths: np.ndarray, interest: np.ndarray, top: int 
     largest contribution (strength x interest) first."""
     contribution = cand_strengths * interest
     order = np.argsort(-contribution, kind="stable")
+    floor = 0.25 * float(interest.max(initial=0.0))  # a theme you barely read is not "continued"
     return [int(j) for j in order[:top]
-            if cand_strengths[j] >= CARRIES and contribution[j] > 0 and interest[j] > 0.01]
+            if cand_strengths[j] >= CARRIES and contribution[j] > 0 and interest[j] > floor]
 
 
 def new_themes(cand_strengths: np.ndarray, read_cover: np.ndarray, top: int = 1,

@@ -114,8 +114,12 @@ def _reason(continues: list[str], new: list[str], nearest: str | None) -> str:
 
 
 def rank_next(ctx: LibraryContext, *, limit: int | None = 20, now: str | None = None,
-              half_life_days: float | None = None) -> NextResult:
-    """Unread articles best first (all of them with limit None)."""
+              half_life_days: float | None = None, use_themes: bool = True,
+              options: dict[str, float] | None = None) -> NextResult:
+    """Unread articles best first (all of them with limit None).
+
+    `now` ranks as of another time (reads after it are ignored); `use_themes` False ranks by
+    vectors alone; `options` passes weights to reader.ml.next_rank.score_next (benches)."""
     from reader.errors import IndexNotReady
     from reader.ml.next_rank import (
         HALF_LIFE_DAYS,
@@ -152,8 +156,8 @@ def rank_next(ctx: LibraryContext, *, limit: int | None = 20, now: str | None = 
     if not reads:
         notes.append("nothing read yet: newest saved first")
     all_ids = [a[0] for a in cands] + [a[0] for a in reads]
-    themes, titles = _theme_matrix(ctx, all_ids) if cands else (None, [])
-    if themes is None and reads and cands:
+    themes, titles = _theme_matrix(ctx, all_ids) if cands and use_themes else (None, [])
+    if themes is None and reads and cands and use_themes:
         notes.append("no themes yet: ranked by closeness to your recent reading only")
     cand_rows = [position[a[0]] for a in cands]
     read_rows = [position[a[0]] for a in reads]
@@ -161,7 +165,8 @@ def rank_next(ctx: LibraryContext, *, limit: int | None = 20, now: str | None = 
         vectors[cand_rows].astype(np.float64), vectors[read_rows].astype(np.float64),
         np.array([ages[a[0]] for a in reads]),
         None if themes is None else themes[:len(cands)],
-        None if themes is None else themes[len(cands):], half_life=half_life)
+        None if themes is None else themes[len(cands):], half_life=half_life,
+        **(options or {}))
     order = sorted(range(len(cands)), key=lambda i: (-scores.score[i], _neg_time(cands[i][3]),
                                                      cands[i][0]))
     if not reads:  # nothing to compare with: the plain queue order
