@@ -1,7 +1,7 @@
 """`reader next` against newest-first, on a dated corpus with a simulated reading history.
 
     python bench/next.py [--corpus ../shared/corpora/rust-blog/posts.jsonl] [--home DIR]
-                         [--seeds 0 1 2] [--months 6] [--top 20]
+                         [--seeds 0 1 2] [--months 6] [--top 20] [--max-words 400]
 
 The corpus (rows with `date`, `title`, `markdown` or `text`, and `section`) is imported as a
 library where every post was saved the day it was published, indexed with the real model, and
@@ -14,7 +14,8 @@ For each of the last --months 30-day windows (the last ends at the latest simula
 window's reads are hidden (made unread again), articles saved after the window are left out,
 and every unread article is ranked by `rank_next` (now = the window's end) and by newest-first
 (the queue's own order). Figure: how many hidden reads rank in the top --top, both ways.
-`--home` keeps the built library between runs. Prints one JSON object.
+Posts are cut to their first --max-words words (0: whole) so that indexing takes minutes on two
+shared cores. `--home` keeps the built library between runs. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ DEFAULT = REPO.parent / "shared" / "corpora" / "rust-blog" / "posts.jsonl"
 from reader.services.context import LibraryContext  # noqa: E402
 
 READ_FOLLOWED, READ_OTHER = 0.8, 0.1
+# Ablations measured in the same run: what each part of the ranking adds.
+VARIANTS = {
+    "vectors_only": {"use_themes": False},
+    "recent_only": {"options": {"long_term": 0.0}},
+    "no_redundancy_cost": {"options": {"redundancy": 0.0}},
+}
 
 
 def iso(moment: datetime) -> str:
@@ -46,18 +53,32 @@ def parse(ts: str) -> datetime:
     return datetime.fromisoformat(ts.replace("Z", "+00:00"))
 
 
-def load_posts(path: Path) -> list[dict]:
+def load_posts(path: Path, max_words: int = 0) -> list[dict]:
     posts = []
     for line in path.read_text("utf-8").splitlines():
         if not line.strip():
             continue
         raw = json.loads(line)
         text = raw.get("markdown") or raw.get("text") or ""
+        if max_words and len(text.split()) > max_words:
+            text = cut(text, max_words)
         if raw.get("date") and len(text.split()) >= 30:
             posts.append({"key": raw.get("url") or raw.get("id"), "title": raw.get("title") or "",
                           "text": text, "date": raw["date"][:10],
                           "section": raw.get("section") or ""})
     return posts
+
+
+def cut(text: str, max_words: int) -> str:
+    """The first paragraphs of `text` up to about `max_words` words (at least one paragraph)."""
+    kept, count = [], 0
+    for paragraph in text.split("\n\n"):
+        words = len(paragraph.split())
+        if kept and count + words > max_words:
+            break
+        kept.append(paragraph)
+        count += words
+    return "\n\n".join(kept)
 
 
 def build(ctx: LibraryContext, posts: list[dict], folder: Path) -> dict:
@@ -134,13 +155,14 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=6)
     parser.add_argument("--top", type=int, default=20)
     parser.add_argument("--follow", help="The section the simulated reader follows.")
+    parser.add_argument("--max-words", type=int, default=400)
     args = parser.parse_args()
     if not args.corpus.exists():
         print(json.dumps({"skipped": f"{args.corpus} is absent"}))
         return
     from reader.services.themes.next import rank_next
 
-    posts = load_posts(args.corpus)
+    posts = load_posts(args.corpus, args.max_words)
     follow = args.follow or Counter(p["section"] for p in posts).most_common(1)[0][0]
     home = args.home or Path(tempfile.mkdtemp(prefix="reader-bench-next-"))
     home.mkdir(parents=True, exist_ok=True)
@@ -165,14 +187,17 @@ def main() -> None:
             newest = newest_first(ctx, end)[:args.top]
             row = {"seed": seed, "window": [start[:10], end[:10]], "hidden": len(hidden),
                    "next": len(hidden & set(ours)), "newest_first": len(hidden & set(newest))}
+            for name, kwargs in VARIANTS.items():
+                picked = {i.id for i in rank_next(ctx, limit=args.top, now=end, **kwargs).items}
+                row[name] = len(hidden & picked)
             per_month.append(row)
-            for key in ("hidden", "next", "newest_first"):
+            for key in ("hidden", "next", "newest_first", *VARIANTS):
                 totals[key] += row[key]
     last_month = [r for r in per_month if r["window"][1] == max(x["window"][1]
                   for x in per_month if x["seed"] == r["seed"])]
     lm = {k: sum(r[k] for r in last_month) for k in ("hidden", "next", "newest_first")}
     print(json.dumps({
-        "corpus": str(args.corpus), "articles": len(added),
+        "corpus": str(args.corpus), "articles": len(added), "max_words": args.max_words,
         "passages": ctx.db["chunks"].count, "follows_section": follow,
         "simulation": {"read_followed": READ_FOLLOWED, "read_other": READ_OTHER,
                        "delay": "60% 0-7 days, 40% 7-120 days", "seeds": args.seeds},

@@ -2,8 +2,9 @@
 
 One pass over the activations, so it stays quick with thousands of fine themes. "Recent" is the
 window of `days` ending at the library's latest reading (not the clock), so a library you have
-not opened for a while still sorts by what you read last. An article counts for a theme when it
-carries it with strength >= the timeline's MIN_STRENGTH, as in timelines and changes.
+not opened for a while still sorts by what you read last. An article counts for a theme when the
+theme store reports it in the theme's activity with strength >= CARRIES (the same floor the
+timelines use).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from reader.services.context import LibraryContext
 
 SORTS = ("size", "recent", "novel", "name")
 NOVEL_MIN = 3  # a theme with fewer recent articles than this is not called new, only rare
+CARRIES = 0.25  # strength from which an article counts for a theme
 
 
 @dataclass
@@ -25,7 +27,7 @@ class ThemeRow:
     title: str
     level: str
     parent_id: int | None
-    articles: int  # articles that carry it (strength >= MIN_STRENGTH)
+    articles: int  # articles that carry it (strength >= CARRIES)
     recent: int  # of those, read (else added) in the recent window
     recent_share: float  # recent / articles: 1.0 means everything it covers is recent
     first_seen: str | None  # when the earliest of its articles was read (else added)
@@ -51,8 +53,6 @@ def browse_themes(ctx: LibraryContext, *, sort: str = "size", text: str = "",
     is new in your reading; name: alphabetical.
     """
     from reader.services.themes.service import ThemeService
-    from reader.services.themes.timeline import MIN_STRENGTH
-
     if sort not in SORTS:
         raise BadInput(f"unknown sort {sort!r}: {', '.join(SORTS)}")
     if days < 1:
@@ -70,7 +70,7 @@ def browse_themes(ctx: LibraryContext, *, sort: str = "size", text: str = "",
     counts: dict[int, list[Any]] = {t: [0, 0, None, None] for t in keep}
     for theme_id, _article, strength, when in service.store.activity():
         row = counts.get(theme_id)
-        if row is None or strength < MIN_STRENGTH:
+        if row is None or strength < CARRIES:
             continue
         row[0] += 1
         if when:
