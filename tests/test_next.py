@@ -166,3 +166,14 @@ def test_next_on_an_empty_library(ctx, reader_home: Path) -> None:
 
     result = CliRunner().invoke(main, ["--home", str(reader_home), "next"])
     assert result.exit_code == 0 and "Nothing unread" in result.output
+
+
+def test_closest_rows_in_blocks_matches_the_full_matrix() -> None:
+    from reader.ml.next_rank import closest_rows
+
+    rng = np.random.default_rng(4)
+    a, b = unit(rng.normal(size=(37, 8))), unit(rng.normal(size=(11, 8)))
+    nearest, closest = closest_rows(a, b, block=5)
+    full = a @ b.T
+    assert nearest.tolist() == full.argmax(axis=1).tolist()
+    assert np.allclose(closest, full.max(axis=1), atol=1e-6)

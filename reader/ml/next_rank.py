@@ -76,12 +76,24 @@ def score_next(cand_vecs: np.ndarray, read_vecs: np.ndarray, read_ages_days: np.
         theme_fit = _row_unit(cand_themes) @ _unit(interest)
         has = cand_themes.sum(axis=1) > 0  # a candidate no theme covers keeps its vector fit
         fit = np.where(has, (1 - themes_weight) * fit + themes_weight * theme_fit, fit)
-    similarity = cand_vecs @ read_vecs.T
-    nearest = similarity.argmax(axis=1)
-    closest = similarity[np.arange(n_cand), nearest]
+    nearest, closest = closest_rows(cand_vecs, read_vecs)
     cost = redundancy * np.clip((closest - near_copy) / max(1 - near_copy, 1e-6), 0, 1)
     score = fit - cost
     return NextScores(score, fit, 1 - closest, nearest, interest, cover)
+
+
+def closest_rows(a: np.ndarray, b: np.ndarray, block: int = 2048
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of a: the row of b with the largest dot product, and that product; in
+    blocks, so 100k x 100k never builds one matrix."""
+    nearest = np.zeros(len(a), dtype=np.int64)
+    closest = np.zeros(len(a), dtype=np.float64)
+    b32 = np.asarray(b, dtype=np.float32)
+    for start in range(0, len(a), block):
+        sims = np.asarray(a[start:start + block], dtype=np.float32) @ b32.T
+        nearest[start:start + block] = sims.argmax(axis=1)
+        closest[start:start + block] = sims.max(axis=1)
+    return nearest, closest
 
 
 def continued_themes(cand_strengths: np.ndarray, interest: np.ndarray, top: int = 2
