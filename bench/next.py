@@ -1,7 +1,7 @@
 """`reader next` against newest-first, on a dated corpus with a simulated reading history.
 
     python bench/next.py [--corpus ../shared/corpora/rust-blog/posts.jsonl] [--home DIR]
-                         [--seeds 0 1 2] [--months 6] [--top 20] [--max-words 400]
+                         [--seeds 0 1 2] [--months 6] [--top 20] [--max-words 150]
 
 The corpus (rows with `date`, `title`, `markdown` or `text`, and `section`) is imported as a
 library where every post was saved the day it was published, indexed with the real model, and
@@ -155,7 +155,7 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=6)
     parser.add_argument("--top", type=int, default=20)
     parser.add_argument("--follow", help="The section the simulated reader follows.")
-    parser.add_argument("--max-words", type=int, default=400)
+    parser.add_argument("--max-words", type=int, default=150)
     args = parser.parse_args()
     if not args.corpus.exists():
         print(json.dumps({"skipped": f"{args.corpus} is absent"}))

@@ -177,6 +177,42 @@ def test_html_map_is_standalone_and_escapes_titles(library, reader_home: Path,
     assert json.loads(as_json.output)["method"] == "pca"
 
 
+def test_html_map_works_in_a_real_browser_offline(library, tmp_path: Path) -> None:
+    """Chromium opens the file, requests nothing, and clicking a theme or dragging a box lists
+    its articles."""
+    import shutil as sh
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = sh.which("chromium") or sh.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("no chromium on this machine")
+    from reader.render.map_html import render_map_html
+
+    found = reading_map(library, method="pca")
+    out = tmp_path / "map.html"
+    out.write_text(render_map_html(found.to_dict()), "utf-8")
+    with sync_api.sync_playwright() as play:
+        browser = play.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        problems: list[str] = []
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("request", lambda r: None if r.url.startswith("file:")
+                else problems.append(r.url))
+        page.goto(out.as_uri())
+        theme = found.themes[0]
+        page.click(f'#legend li[data-theme="{theme.id}"]')
+        assert page.locator("#picked li").count() == theme.articles
+        assert page.locator("circle.dim").count() == len(found.points) - theme.articles
+        box = page.locator("svg#map").bounding_box()
+        page.mouse.move(box["x"] + 1, box["y"] + 1)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] - 1, box["y"] + box["height"] - 1, steps=4)
+        page.mouse.up()
+        assert page.locator("#picked li").count() == len(found.points)
+        browser.close()
+    assert problems == []
+
+
 def test_html_map_cli_errors_are_one_line(library, reader_home: Path, tmp_path: Path) -> None:
     from reader.cli import main
 

@@ -22,6 +22,12 @@ def colour(index: int | None) -> str:
     return NO_THEME if index is None else PALETTE[index % len(PALETTE)]
 
 
+def _dark(hex_colour: str) -> str:
+    """The colour at 60% brightness, so a name reads on white and still says its theme."""
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"#{int(r * 0.6):02x}{int(g * 0.6):02x}{int(b * 0.6):02x}"
+
+
 def _json_for_script(data: Any) -> str:
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
@@ -45,11 +51,22 @@ def render_map_html(data: dict[str, Any], *, title: str = "Your reading") -> str
                        f' data-theme="{p["theme_id"] if p["theme_id"] is not None else ""}">'
                        f"<title>{esc(hover)}</title></circle>")
     labels = []
+    placed: list[tuple[float, float, float, float]] = []  # boxes of the names written so far
     for t in data["themes"]:
         x, y = _xy(t["x"], t["y"])
         anchor = "end" if t["x"] > 0.8 else "start" if t["x"] < 0.2 else "middle"
-        labels.append(f'<text x="{x}" y="{y - 8}" text-anchor="{anchor}" class="name" '
-                      f'data-theme="{t["id"]}">{esc(t["title"])}</text>')
+        width = 8.5 * len(t["title"])
+        left = x - width if anchor == "end" else x if anchor == "start" else x - width / 2
+        y -= 8
+        for _ in range(12):  # step down until it overlaps no other name
+            if not any(left < b[2] and b[0] < left + width and y - 15 < b[3] and b[1] < y + 3
+                       for b in placed):
+                break
+            y += 18
+        placed.append((left, y - 15, left + width, y + 3))
+        labels.append(f'<text x="{x}" y="{round(y, 1)}" text-anchor="{anchor}" class="name" '
+                      f'data-theme="{t["id"]}" style="fill:{_dark(colour(t["colour"]))}">'
+                      f'{esc(t["title"])}</text>')
     legend = []
     for t in data["themes"]:
         legend.append(f'<li data-theme="{t["id"]}"><span class="swatch" style="background:'
