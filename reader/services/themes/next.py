@@ -1,8 +1,8 @@
 """What to read next: unread articles ranked by how they fit what you read lately and what they
 add to it, each with its reason in words.
 
-History is every article you have read (its read time, else when it last changed); candidates
-are the unread, indexed, non-duplicate articles. The arithmetic is in reader.ml.next_rank; this
+History is every article you have read or are reading (its read time, else when it last
+changed); candidates are the unread, indexed, non-duplicate articles. The arithmetic is in reader.ml.next_rank; this
 module gathers the library's data, names the themes and offers the queue order to the UI.
 """
 
@@ -74,7 +74,7 @@ def _articles(ctx: LibraryContext) -> list[tuple]:
     for article_id, title, site, added_at, st, read_at, updated_at in rows:
         unread = st == "unread"
         when = None
-        if not unread and (st == "read" or read_at):
+        if not unread and (st in ("read", "reading") or read_at):
             when = read_at or updated_at or added_at
         out.append((article_id, title or "(untitled)", site, added_at, when, unread))
     return out
