@@ -42,6 +42,8 @@ VARIANTS = {
     "vectors_only": {"use_themes": False},
     "recent_only": {"options": {"long_term": 0.0}},
     "no_redundancy_cost": {"options": {"redundancy": 0.0}},
+    "no_freshness": {"options": {"freshness": 0.0}},
+    "freshness_x4": {"options": {"freshness": 2.0}},
 }
 
 

@@ -177,3 +177,13 @@ def test_closest_rows_in_blocks_matches_the_full_matrix() -> None:
     full = a @ b.T
     assert nearest.tolist() == full.argmax(axis=1).tolist()
     assert np.allclose(closest, full.max(axis=1), atol=1e-6)
+
+
+def test_saved_lately_breaks_a_tie_but_does_not_beat_a_clear_fit() -> None:
+    reads = unit([[1, 0, 0]])
+    cands = unit([[0.6, 0.8, 0], [0.6, 0.8, 0], [0, 0.2, 1]])
+    scores = score_next(cands, reads, np.array([1.0]), saved_ages_days=np.array([200, 2, 1]))
+    assert scores.score[1] > scores.score[0]  # same fit: the one saved lately first
+    assert scores.score[0] > scores.score[2]  # an off-topic article saved today stays below
+    plain = score_next(cands, reads, np.array([1.0]))
+    assert plain.score[0] == plain.score[1]

@@ -15,6 +15,8 @@ HALF_LIFE_DAYS = 30.0
 REDUNDANCY = 0.5  # what "you have read nearly this already" costs, at most
 NEAR_COPY = 0.9  # similarity to one read article from which the cost starts
 LONG_TERM = 0.25  # share of the vector fit that comes from all your reads, equally weighted
+FRESHNESS = 0.5  # weight of "saved lately": what sat unread for months you have passed over
+SAVED_HALF_LIFE_DAYS = 60.0
 THEMES_WEIGHT = 0.5  # share of the fit that comes from themes when there are any
 CARRIES = 0.25  # strength from which an article carries a theme (as in timelines)
 
@@ -47,7 +49,9 @@ def score_next(cand_vecs: np.ndarray, read_vecs: np.ndarray, read_ages_days: np.
                cand_themes: np.ndarray | None = None, read_themes: np.ndarray | None = None,
                *, half_life: float = HALF_LIFE_DAYS, redundancy: float = REDUNDANCY,
                near_copy: float = NEAR_COPY, themes_weight: float = THEMES_WEIGHT,
-               long_term: float = LONG_TERM) -> NextScores:
+               long_term: float = LONG_TERM, saved_ages_days: np.ndarray | None = None,
+               freshness: float = FRESHNESS, saved_half_life: float = SAVED_HALF_LIFE_DAYS
+               ) -> NextScores:
     """Scores for U candidates against R reads.
 
     cand_vecs (U, D), read_vecs (R, D): centred unit vectors. cand_themes (U, T) and
@@ -56,7 +60,8 @@ def score_next(cand_vecs: np.ndarray, read_vecs: np.ndarray, read_ages_days: np.
     to the plain mean of all of them (and, with themes, the cosine of the
     candidate's theme strengths to the reads' recency-weighted theme profile, mixed in with
     `themes_weight`); score = fit - a redundancy cost that grows from 0 at similarity
-    `near_copy` to any one read article up to `redundancy` for a copy of it.
+    `near_copy` to any one read article up to `redundancy` for a copy of it, plus
+    `freshness` times a recency weight of when each candidate was saved (`saved_ages_days`).
     """
     n_cand = len(cand_vecs)
     n_themes = 0 if cand_themes is None else cand_themes.shape[1]
@@ -79,6 +84,9 @@ def score_next(cand_vecs: np.ndarray, read_vecs: np.ndarray, read_ages_days: np.
     nearest, closest = closest_rows(cand_vecs, read_vecs)
     cost = redundancy * np.clip((closest - near_copy) / max(1 - near_copy, 1e-6), 0, 1)
     score = fit - cost
+    if saved_ages_days is not None and freshness:
+        score = score + freshness * recency_weights(np.asarray(saved_ages_days, dtype=np.float64),
+                                                    saved_half_life)
     return NextScores(score, fit, 1 - closest, nearest, interest, cover)
 
 

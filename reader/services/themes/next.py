@@ -166,7 +166,7 @@ def rank_next(ctx: LibraryContext, *, limit: int | None = 20, now: str | None = 
         np.array([ages[a[0]] for a in reads]),
         None if themes is None else themes[:len(cands)],
         None if themes is None else themes[len(cands):], half_life=half_life,
-        **(options or {}))
+        saved_ages_days=np.array([_age(now_moment, a[3]) for a in cands]), **(options or {}))
     order = sorted(range(len(cands)), key=lambda i: (-scores.score[i], _neg_time(cands[i][3]),
                                                      cands[i][0]))
     if not reads:  # nothing to compare with: the plain queue order
@@ -192,6 +192,12 @@ def rank_next(ctx: LibraryContext, *, limit: int | None = 20, now: str | None = 
                               cont, new, nearest,
                               _reason(cont, new, nearest["title"] if nearest else None)))
     return NextResult(items, len(cands), len(reads), half_life, now, notes)
+
+
+def _age(now: datetime, ts: str | None) -> float:
+    """Days from `ts` to `now`; an unknown time counts as long ago."""
+    moment = _moment(ts)
+    return 3650.0 if moment is None else (now - moment).total_seconds() / 86400
 
 
 def _distinct(values) -> list[str]:
