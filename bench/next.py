@@ -90,7 +90,7 @@ def build(ctx: LibraryContext, posts: list[dict], folder: Path) -> dict:
 
     rows = [{"url": p["key"] if str(p["key"]).startswith("http")
              else f"https://bench.invalid/{p['key']}", "title": p["title"], "text": p["text"],
-             "added_at": f"{p['date']}T09:00:00Z", "published": p["date"], "status": "unread"}
+             "added_at": f"{p['date']}T09:00:00Z", "published": p["date"], "state": "unread"}
             for p in posts]
     path = folder / "posts.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
@@ -120,8 +120,6 @@ def set_states(ctx: LibraryContext, url_to_id: dict[str, int], added: dict[int, 
                reads: dict[str, str], start: str, end: str) -> set[int]:
     """History before `start` read; reads in [start, end) hidden (unread, returned); articles
     saved after `end` left out; the rest unread."""
-    columns = ctx.db["articles"].columns_dict
-    state = "state" if "state" in columns else "status"
     hidden: set[int] = set()
     updates = []
     read_of = {url_to_id[u]: t for u, t in reads.items() if u in url_to_id}
@@ -136,16 +134,14 @@ def set_states(ctx: LibraryContext, url_to_id: dict[str, int], added: dict[int, 
                 hidden.add(article_id)
             updates.append(("unread", None, article_id))
     with ctx.db.conn:
-        ctx.db.conn.executemany(f"update articles set {state} = ?, read_at = ? where id = ?",
+        ctx.db.conn.executemany("update articles set state = ?, read_at = ? where id = ?",
                                 updates)
     return hidden
 
 
 def newest_first(ctx: LibraryContext, end: str) -> list[int]:
-    columns = ctx.db["articles"].columns_dict
-    state = "state" if "state" in columns else "status"
     return [r[0] for r in ctx.db.execute(
-        f"select id from articles where {state} = 'unread' and added_at < ? "
+        "select id from articles where state = 'unread' and added_at < ? "
         "and duplicate_of is null order by added_at desc, id desc", [end])]
 
 

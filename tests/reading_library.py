@@ -47,10 +47,10 @@ def article(topic: str, n: int, rng: np.random.Generator) -> dict:
         paragraphs.append(" ".join(picks).capitalize() + ".")
     day = 1 + n % 27
     row = {"url": f"https://example.test/{topic}/{n}", "title": f"Notes on {topic} {n}",
-           "text": "\n\n".join(paragraphs), "status": "unread",
+           "text": "\n\n".join(paragraphs), "state": "unread",
            "added_at": f"2026-{1 + n % 3:02d}-{day:02d}T09:00:00Z"}
     if topic in READ and n < PER_TOPIC - 4:  # the last four of a read topic stay unread
-        row["status"] = "read"
+        row["state"] = "read"
         row["read_at"] = f"{READ[topic]}-{day:02d}T10:00:00Z"
     return row
 

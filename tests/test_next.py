@@ -90,9 +90,7 @@ def test_no_history_scores_nothing() -> None:
 def test_next_puts_the_topic_read_lately_first_with_reasons(library) -> None:
     topics = topic_of(library)
     result = rank_next(library, limit=None, now=NOW)
-    unread = {r[0] for r in library.db.execute("select id from articles where status = 'unread'"
-                                               if "status" in library.db["articles"].columns_dict
-                                               else "select id from articles where state = 'unread'")}
+    unread = {r[0] for r in library.db.execute("select id from articles where state = 'unread'")}
     assert {i.id for i in result.items} == unread and result.candidates == len(unread)
     assert result.history == 24  # 12 garden (January) + 12 sailing (March)
     order = [topics[i.id] for i in result.items]

@@ -140,10 +140,8 @@ def compute_layout(ctx: LibraryContext, *, method: str = "auto", seed: int = 0,
 
 
 def _titles_and_states(ctx: LibraryContext) -> dict[int, tuple[str, str | None, str | None]]:
-    columns = ctx.db["articles"].columns_dict
-    state = "state" if "state" in columns else "status"
     return {row[0]: (row[1] or "(untitled)", row[2], row[3]) for row in ctx.db.execute(
-        f"select id, title, {state}, site from articles")}
+        "select id, title, state, site from articles")}
 
 
 def broad_theme_of(ctx: LibraryContext, article_ids: list[int]

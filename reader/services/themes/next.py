@@ -65,10 +65,8 @@ def _moment(ts: str | None) -> datetime | None:
 
 def _articles(ctx: LibraryContext) -> list[tuple]:
     """(id, title, site, added_at, read time or None, is unread) of non-duplicate articles."""
-    columns = ctx.db["articles"].columns_dict
-    state = "state" if "state" in columns else "status"  # the schema is moving to `state`
     rows = ctx.db.execute(
-        f"select id, title, site, added_at, {state}, read_at, updated_at from articles "
+        "select id, title, site, added_at, state, read_at, updated_at from articles "
         "where duplicate_of is null").fetchall()
     out = []
     for article_id, title, site, added_at, st, read_at, updated_at in rows:
