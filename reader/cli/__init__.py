@@ -17,7 +17,7 @@ from reader.errors import ReaderError
 from reader.textsafe import terminal_safe
 
 AREAS = ("library", "annotations", "duplicates", "search", "themes", "digest", "tui", "serve",
-         "demo", "maintenance")
+         "demo", "maintenance", "next")
 
 
 DEBUG_ENV = "READER_DEBUG"

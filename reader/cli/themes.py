@@ -240,3 +240,8 @@ def status(state: State, as_json: bool) -> None:
 
 
 COMMANDS = [themes]
+
+from reader.cli.map import MAP_COMMANDS  # noqa: E402  (map and browse live in their own module)
+
+for _command in MAP_COMMANDS:
+    themes.add_command(_command)

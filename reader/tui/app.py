@@ -26,6 +26,12 @@ def _themes() -> Screen:
     return ThemesScreen()
 
 
+def _map() -> Screen:  # h5: the map of your reading
+    from reader.tui.screens.map import MapScreen
+
+    return MapScreen()
+
+
 def _digest() -> Screen:
     from reader.tui.screens.digest import DigestScreen
 
@@ -62,6 +68,7 @@ class ReaderApp(App[None]):
         "search": _search,
         "themes": _themes,
         "digest": _digest,
+        "map": _map,  # h5: the map of your reading
     }
     DEFAULT_MODE = "library"
     BINDINGS = [
@@ -69,6 +76,7 @@ class ReaderApp(App[None]):
         Binding("2", "switch_mode('search')", "Search", group=SCREENS),
         Binding("3", "switch_mode('themes')", "Themes", group=SCREENS),
         Binding("4", "switch_mode('digest')", "Digest", group=SCREENS),
+        Binding("5", "switch_mode('map')", "Map", group=SCREENS),  # h5: the map of your reading
         Binding("slash", "search", "Search", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit", show=False),
