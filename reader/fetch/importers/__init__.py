@@ -138,10 +138,13 @@ def _zip_format(path: Path) -> str:
 
 def _csv_format(text: str) -> str | None:
     """pocket-csv or instapaper-csv when the first line is one of their headers."""
-    first = text.split("\n", 1)[0]
+    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     if "," not in first:
         return None
-    header = {name.strip().lower() for name in next(csv.reader([first]), [])}
+    try:
+        header = {name.strip().lower() for name in next(csv.reader([first]), [])}
+    except csv.Error:  # a damaged header is no header of ours
+        return None
     if {"url", "title", "folder"} <= header:
         return "instapaper-csv"
     if "url" in header and ("time_added" in header or {"tags", "status"} <= header):

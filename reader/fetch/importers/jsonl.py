@@ -29,18 +29,21 @@ def read_jsonl(path: Path) -> ImportBatch:
     """Standard fields onto ImportedItem, everything else (id, canonical_url, status, ...) into
     `extra`, untouched. `status` is also set on the item when it is a known state."""
     collector = ItemCollector("jsonl")
-    objects = 0
+    objects, first = 0, True
     # Read a line at a time: an export with every article's text can be large.
     for number, line in stream_lines(path, collector.problems):
         if not line.strip():
             continue
         where = f"line {number}"
+        was_first, first = first, False
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
-            if objects == 0 and number <= 2 and not line.lstrip().startswith("{"):
+            # Only a file that does not even start like JSON (a CSV, a web page) is refused
+            # whole; junk further on is a problem on its line and the rest is imported.
+            if was_first and not line.lstrip().startswith("{"):
                 raise ImportFormatError(
-                    f"{path.name}: not a JSONL file ({exc.msg} on line 1)"
+                    f"{path.name}: not a JSONL file ({exc.msg} on line {number})"
                 ) from None
             collector.problem(where, f"not valid JSON ({exc.msg} at column {exc.colno}); skipped")
             continue
