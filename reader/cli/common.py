@@ -140,12 +140,15 @@ class _PlainProgress:
         self.label = label
         self.started = time.monotonic()
         self.last_line = self.started
+        self.stage: str | None = None
         self.latest: Progress | None = None
         self.printed: Progress | None = None
 
     def __call__(self, p: Progress) -> None:
-        self.latest = p
         now = time.monotonic()
+        if p.stage != self.stage:  # a rate is per stage: embedding is not labelling
+            self.stage, self.started = p.stage, now
+        self.latest = p
         if now - self.last_line >= PLAIN_EVERY_SECONDS:
             self.last_line = now
             self._line(p, now)
@@ -162,7 +165,9 @@ class _PlainProgress:
         left = ""
         if p.total and rate > 0 and p.done < p.total:
             left = f", about {_duration((p.total - p.done) / rate)} left"
-        echo(f"{self.label}: {p.stage} {p.done}{of} ({rate:.1f}/s{left})", err=True)
+        # A one-step stage ("preparing the model 1/1") has no rate worth a number.
+        pace = f" ({rate:.1f}/s{left})" if (p.total or p.done) > 1 and p.done > 0 else ""
+        echo(f"{self.label}: {p.stage} {p.done}{of}{pace}", err=True)
 
 
 def _duration(seconds: float) -> str:
