@@ -14,13 +14,12 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import asdict
 
+from reader.config import is_secret
 from reader.models import Article
 from reader.services.context import LibraryContext
 from reader.storage.articles import ArticleStore
 
 ARCHIVE_VERSION = 2
-# Settings whose values are secrets: never written to an export.
-SECRET_HINTS = ("key", "token", "secret", "password")
 # Meta key holding names the user gave themes that this library has not trained (yet).
 PENDING_THEME_NAMES = "pending_theme_names"
 
@@ -87,13 +86,9 @@ def _theme_names(ctx: LibraryContext) -> Iterator[dict]:
         yield {"kind": "theme_name", **record}
 
 
-def _is_secret(name: str) -> bool:
-    return any(hint in name.lower() for hint in SECRET_HINTS)
-
-
 def _public_settings(ctx: LibraryContext) -> dict:
     data = {k: v for k, v in asdict(ctx.settings).items() if k != "extra"}
-    return {k: v for k, v in data.items() if not _is_secret(k)}
+    return {k: v for k, v in data.items() if not is_secret(k)}
 
 
 def restore_records(ctx: LibraryContext, records: dict[str, list[dict]]) -> dict[str, int]:
@@ -164,7 +159,7 @@ def _restore_settings(ctx: LibraryContext, values: dict) -> int:
     current = asdict(ctx.settings)
     changed = 0
     for name, value in values.items():
-        if _is_secret(name) or name not in defaults or name == "extra":
+        if is_secret(name) or name not in defaults or name == "extra":
             continue
         if current.get(name) == defaults[name] and value != defaults[name]:
             try:

@@ -198,13 +198,12 @@ def _document_future(result) -> Future | None:
 def _store_failure(store: ArticleStore, article_id: int, result, report: FetchReport) -> None:
     current = store.get(article_id, full=False)
     attempts = (current.attempts or 0) + max(1, result.attempts)
-    permanent = getattr(result, "permanent", False)
     store.update(
         article_id,
         fetch_state="failed",
         fetch_error=result.error or "unknown error",
         attempts=attempts,
-        next_retry_at=None if permanent else next_retry(attempts),
+        next_retry_at=None if result.permanent else next_retry(attempts),
         final_url=result.final_url,
         redirects=result.redirects,
     )
