@@ -33,8 +33,9 @@ MEDIUM = (("mark", 2), ("id", 5), ("state", 11), ("title", 0), ("site", 14), ("a
           ("reading_time", 12), ("theme", 16))
 WIDE = (("mark", 2), ("id", 5), ("state", 8), ("title", 0), ("site", 18), ("added", 11),
         ("reading_time", 12), ("progress", 8), ("theme", 20))
-# Per column: one cell of padding each side; for the table: its margin and scrollbar.
-CELL_PADDING, TABLE_CHROME = 2, 4
+# Per column: one cell of padding each side; for the table: its margin and scrollbar, with two
+# cells to spare (with 4, the last column lost two cells at 80x24 once rows overflowed).
+CELL_PADDING, TABLE_CHROME = 2, 6
 MIN_TITLE = 24
 SORT_ORDER = ("added", "title", "site", "state", "reading_time", "progress", "theme", "id", "error")
 
