@@ -100,11 +100,17 @@ def run_cli(urls: list[str]) -> tuple[dict[str, str], float]:
     """`reader add` every URL in one command; returns stored text by page id, and seconds."""
     with tempfile.TemporaryDirectory(prefix="reader-bench-") as home:
         reader = [*_reader_command(), "--home", home]
+        cpu_file = Path(home) / "cpu.txt"
         started = time.perf_counter()
         added = subprocess.run(
-            [*reader, "add", "--no-index", *urls], capture_output=True, text=True, cwd=REPO
+            [sys.executable, "-c", _CPU_OF_TREE, str(cpu_file), *reader, "add", "--no-index", *urls],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
         )
         seconds = time.perf_counter() - started
+        if cpu_file.exists():
+            CPU["ours"] = float(cpu_file.read_text())
         if added.returncode not in (0, 1):
             sys.exit(f"reader add failed ({added.returncode}):\n{added.stderr[-2000:]}")
         exported = subprocess.run(
@@ -120,6 +126,32 @@ def run_cli(urls: list[str]) -> tuple[dict[str, str], float]:
             if page_id is not None and row.get("text"):
                 texts[page_id] = row["text"]
     return texts, seconds
+
+
+# CPU seconds (user + system) each side spent: steadier than wall time on a busy machine.
+CPU: dict[str, float] = {}
+
+
+# Runs a command and writes the CPU seconds of its whole process tree to argv[1]. As a
+# subreaper (Linux) it inherits the forkserver and workers that outlive `reader` by a moment,
+# and waits for them, so their CPU counts too; elsewhere it writes nothing.
+_CPU_OF_TREE = """
+import ctypes, os, resource, subprocess, sys
+try:
+    reaper = ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+except (OSError, AttributeError):
+    reaper = False
+code = subprocess.call(sys.argv[2:])
+while reaper:
+    try:
+        os.wait()
+    except ChildProcessError:
+        break
+if reaper:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    open(sys.argv[1], "w").write(str(usage.ru_utime + usage.ru_stime))
+sys.exit(code)
+"""
 
 
 def _reader_command() -> list[str]:
@@ -153,10 +185,13 @@ def run_trafilatura(pages: dict[str, bytes]) -> tuple[dict[str, str], float]:
     import trafilatura
 
     texts: dict[str, str] = {}
+    cpu_before = time.process_time()
     started = time.perf_counter()
     for page_id, body in pages.items():
         texts[page_id] = trafilatura.extract(body.decode("utf-8", errors="replace")) or ""
-    return texts, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    CPU["trafilatura"] = time.process_time() - cpu_before
+    return texts, seconds
 
 
 def _trafilatura_one(html: str) -> str:
@@ -243,6 +278,9 @@ def main() -> None:
         "workers": workers,
         "trafilatura_parallel_pages_per_s": round(len(gold) / parallel_seconds, 2),
         "ratio_same_workers": round(ours["seconds"] and parallel_seconds / ours["seconds"], 3),
+        # CPU seconds, ours counting the whole `reader add` process tree (start, fetching,
+        # SQLite, workers): the share of the machine each side needs; ours/theirs < 1 is better.
+        "cpu_s": {side: round(value, 2) for side, value in CPU.items()},
         "load_average": os.getloadavg()[0],
         "mode": "direct" if args.direct else "cli",
         "tokens": "lower-cased \\w+ bags",
