@@ -10,7 +10,7 @@ pages in a single process.
 Score: bags of lower-cased `\\w+` tokens (the same for both sides), precision,
 recall and F1 per page, averaged over pages; a lost page scores 0.
 
-    python bench/extraction.py [CORPUS] [--direct] [--limit N]
+    python bench/extraction.py [CORPUS] [--direct] [--limit N] [--rounds 3]
 
 `--direct` runs fetch_all + ExtractorPool in this process instead of the CLI.
 Prints one JSON object.
@@ -23,6 +23,7 @@ import gzip
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -248,20 +249,36 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, help="corpus folder (same as the positional)")
     parser.add_argument("--direct", action="store_true", help="skip the CLI and SQLite")
     parser.add_argument("--limit", type=int, help="only the first N pages")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternate ours and the baseline this many times"
+    )
     args = parser.parse_args()
     corpus = args.corpus or args.corpus_arg or DEFAULT_CORPUS
     if not (corpus / "ground-truth.json").exists():
         sys.exit(f"{corpus}: no ground-truth.json (is ../shared/corpora beside the checkout?)")
     pages, gold = load_corpus(corpus, args.limit)
 
-    baseline_texts, baseline_seconds = run_trafilatura(pages)
     from reader.extract.pool import _usable_cpus
 
     workers = _usable_cpus()
-    _, parallel_seconds = run_trafilatura_parallel(pages, workers)
+    # Rounds alternate the baseline and ours, so a busy neighbour weighs on both alike; the
+    # figures are the medians (the texts are the same every round).
+    rounds: dict[str, list[float]] = {"ours": [], "trafilatura": [], "parallel": []}
+    cpu: dict[str, list[float]] = {"ours": [], "trafilatura": []}
     with serve(pages) as base:
         urls = [f"{base}/p/{page_id}.html" for page_id in pages]
-        ours_texts, ours_seconds = (run_direct if args.direct else run_cli)(urls)
+        for _ in range(max(1, args.rounds)):
+            baseline_texts, seconds = run_trafilatura(pages)
+            rounds["trafilatura"].append(seconds)
+            rounds["parallel"].append(run_trafilatura_parallel(pages, workers)[1])
+            ours_texts, seconds = (run_direct if args.direct else run_cli)(urls)
+            rounds["ours"].append(seconds)
+            for side, value in CPU.items():
+                cpu[side].append(value)
+            CPU.clear()
+    ours_seconds = statistics.median(rounds["ours"])
+    baseline_seconds = statistics.median(rounds["trafilatura"])
+    parallel_seconds = statistics.median(rounds["parallel"])
     ours = score(ours_texts, gold, ours_seconds)
     theirs = score(baseline_texts, gold, baseline_seconds)
     report = {
@@ -280,7 +297,10 @@ def main() -> None:
         "ratio_same_workers": round(ours["seconds"] and parallel_seconds / ours["seconds"], 3),
         # CPU seconds, ours counting the whole `reader add` process tree (start, fetching,
         # SQLite, workers): the share of the machine each side needs; ours/theirs < 1 is better.
-        "cpu_s": {side: round(value, 2) for side, value in CPU.items()},
+        "cpu_s": {side: round(statistics.median(v), 2) for side, v in cpu.items() if v},
+        "round_ratios": [
+            round(b / o, 3) for b, o in zip(rounds["trafilatura"], rounds["ours"], strict=True)
+        ],
         "load_average": os.getloadavg()[0],
         "mode": "direct" if args.direct else "cli",
         "tokens": "lower-cased \\w+ bags",

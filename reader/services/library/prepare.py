@@ -13,6 +13,11 @@ from typing import Any
 
 from reader.extract.article import Extracted, extract_article
 
+# Imported here, not when first used, so that the forkserver loads them once for every worker.
+from reader.ml.minhash import signature
+from reader.services.library.capture import text_hash
+from reader.storage.articles import compress_html
+
 
 @dataclass
 class Prepared:
@@ -31,10 +36,6 @@ def prepare_page(html: str, url: str | None = None) -> Prepared:
 
 
 def prepared(extracted: Extracted, html: str | None) -> Prepared:
-    from reader.ml.minhash import signature
-    from reader.services.library.capture import text_hash
-    from reader.storage.articles import compress_html
-
     text = extracted.text or ""
     has_text = bool(text.strip())
     return Prepared(
