@@ -53,12 +53,16 @@ def fresh_library(root: Path, docs: list[dict], models_dir: Path, precision: str
         ctx.paths.models_dir.symlink_to(models_dir, target_is_directory=True)
     columns = {row[1] for row in ctx.db.execute("PRAGMA table_info(articles)").fetchall()}
     state = "state" if "state" in columns else "status"
+    # Articles that were fetched (a library since m010 keeps that apart from the reading state;
+    # left queued, nothing would be indexed at all).
+    fetched = ", fetch_state" if "fetch_state" in columns else ""
     with ctx.db.atomic():
         for doc in docs:
             url = f"https://beir.local/{doc['_id']}"
             ctx.db.execute(
-                f"INSERT INTO articles (url, canonical_url, title, text, {state}, added_at) "
-                "VALUES (?, ?, ?, ?, 'unread', '2026-01-01T00:00:00Z')",
+                f"INSERT INTO articles (url, canonical_url, title, text, {state}, added_at{fetched}) "
+                "VALUES (?, ?, ?, ?, 'unread', '2026-01-01T00:00:00Z'"
+                + (", 'fetched')" if fetched else ")"),
                 [url, url, doc.get("title") or "", doc.get("text") or ""],
             )
     return ctx
@@ -143,7 +147,7 @@ def main() -> None:
             assert report.model == embedder.model_id, (report.model, embedder.model_id)
             rows = ctx.db.execute("SELECT context, text FROM chunks ORDER BY id").fetchall()
             texts = [embed_text(context, text) for context, text in rows]
-            assert report.embedded == len(set(texts)), (report.embedded, len(texts))
+            assert texts and report.embedded == len(set(texts)), (report.embedded, len(texts))
             ctx.close()
             start = time.perf_counter()
             reference.encode(texts, batch_size=32)

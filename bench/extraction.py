@@ -10,7 +10,7 @@ pages in a single process.
 Score: bags of lower-cased `\\w+` tokens (the same for both sides), precision,
 recall and F1 per page, averaged over pages; a lost page scores 0.
 
-    python bench/extraction.py [CORPUS] [--direct] [--limit N]
+    python bench/extraction.py [CORPUS] [--direct] [--limit N] [--rounds 3]
 
 `--direct` runs fetch_all + ExtractorPool in this process instead of the CLI.
 Prints one JSON object.
@@ -23,6 +23,7 @@ import gzip
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -100,11 +101,17 @@ def run_cli(urls: list[str]) -> tuple[dict[str, str], float]:
     """`reader add` every URL in one command; returns stored text by page id, and seconds."""
     with tempfile.TemporaryDirectory(prefix="reader-bench-") as home:
         reader = [*_reader_command(), "--home", home]
+        cpu_file = Path(home) / "cpu.txt"
         started = time.perf_counter()
         added = subprocess.run(
-            [*reader, "add", "--no-index", *urls], capture_output=True, text=True, cwd=REPO
+            [sys.executable, "-c", _CPU_OF_TREE, str(cpu_file), *reader, "add", "--no-index", *urls],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
         )
         seconds = time.perf_counter() - started
+        if cpu_file.exists():
+            CPU["ours"] = float(cpu_file.read_text())
         if added.returncode not in (0, 1):
             sys.exit(f"reader add failed ({added.returncode}):\n{added.stderr[-2000:]}")
         exported = subprocess.run(
@@ -120,6 +127,32 @@ def run_cli(urls: list[str]) -> tuple[dict[str, str], float]:
             if page_id is not None and row.get("text"):
                 texts[page_id] = row["text"]
     return texts, seconds
+
+
+# CPU seconds (user + system) each side spent: steadier than wall time on a busy machine.
+CPU: dict[str, float] = {}
+
+
+# Runs a command and writes the CPU seconds of its whole process tree to argv[1]. As a
+# subreaper (Linux) it inherits the forkserver and workers that outlive `reader` by a moment,
+# and waits for them, so their CPU counts too; elsewhere it writes nothing.
+_CPU_OF_TREE = """
+import ctypes, os, resource, subprocess, sys
+try:
+    reaper = ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+except (OSError, AttributeError):
+    reaper = False
+code = subprocess.call(sys.argv[2:])
+while reaper:
+    try:
+        os.wait()
+    except ChildProcessError:
+        break
+if reaper:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    open(sys.argv[1], "w").write(str(usage.ru_utime + usage.ru_stime))
+sys.exit(code)
+"""
 
 
 def _reader_command() -> list[str]:
@@ -153,10 +186,13 @@ def run_trafilatura(pages: dict[str, bytes]) -> tuple[dict[str, str], float]:
     import trafilatura
 
     texts: dict[str, str] = {}
+    cpu_before = time.process_time()
     started = time.perf_counter()
     for page_id, body in pages.items():
         texts[page_id] = trafilatura.extract(body.decode("utf-8", errors="replace")) or ""
-    return texts, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    CPU["trafilatura"] = time.process_time() - cpu_before
+    return texts, seconds
 
 
 def _trafilatura_one(html: str) -> str:
@@ -213,20 +249,36 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, help="corpus folder (same as the positional)")
     parser.add_argument("--direct", action="store_true", help="skip the CLI and SQLite")
     parser.add_argument("--limit", type=int, help="only the first N pages")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternate ours and the baseline this many times"
+    )
     args = parser.parse_args()
     corpus = args.corpus or args.corpus_arg or DEFAULT_CORPUS
     if not (corpus / "ground-truth.json").exists():
         sys.exit(f"{corpus}: no ground-truth.json (is ../shared/corpora beside the checkout?)")
     pages, gold = load_corpus(corpus, args.limit)
 
-    baseline_texts, baseline_seconds = run_trafilatura(pages)
     from reader.extract.pool import _usable_cpus
 
     workers = _usable_cpus()
-    _, parallel_seconds = run_trafilatura_parallel(pages, workers)
+    # Rounds alternate the baseline and ours, so a busy neighbour weighs on both alike; the
+    # figures are the medians (the texts are the same every round).
+    rounds: dict[str, list[float]] = {"ours": [], "trafilatura": [], "parallel": []}
+    cpu: dict[str, list[float]] = {"ours": [], "trafilatura": []}
     with serve(pages) as base:
         urls = [f"{base}/p/{page_id}.html" for page_id in pages]
-        ours_texts, ours_seconds = (run_direct if args.direct else run_cli)(urls)
+        for _ in range(max(1, args.rounds)):
+            baseline_texts, seconds = run_trafilatura(pages)
+            rounds["trafilatura"].append(seconds)
+            rounds["parallel"].append(run_trafilatura_parallel(pages, workers)[1])
+            ours_texts, seconds = (run_direct if args.direct else run_cli)(urls)
+            rounds["ours"].append(seconds)
+            for side, value in CPU.items():
+                cpu[side].append(value)
+            CPU.clear()
+    ours_seconds = statistics.median(rounds["ours"])
+    baseline_seconds = statistics.median(rounds["trafilatura"])
+    parallel_seconds = statistics.median(rounds["parallel"])
     ours = score(ours_texts, gold, ours_seconds)
     theirs = score(baseline_texts, gold, baseline_seconds)
     report = {
@@ -243,6 +295,12 @@ def main() -> None:
         "workers": workers,
         "trafilatura_parallel_pages_per_s": round(len(gold) / parallel_seconds, 2),
         "ratio_same_workers": round(ours["seconds"] and parallel_seconds / ours["seconds"], 3),
+        # CPU seconds, ours counting the whole `reader add` process tree (start, fetching,
+        # SQLite, workers): the share of the machine each side needs; ours/theirs < 1 is better.
+        "cpu_s": {side: round(statistics.median(v), 2) for side, v in cpu.items() if v},
+        "round_ratios": [
+            round(b / o, 3) for b, o in zip(rounds["trafilatura"], rounds["ours"], strict=True)
+        ],
         "load_average": os.getloadavg()[0],
         "mode": "direct" if args.direct else "cli",
         "tokens": "lower-cased \\w+ bags",

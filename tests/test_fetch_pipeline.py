@@ -143,3 +143,47 @@ def test_opml_subscribes_and_queues_feed_items(library: LibraryService, http_ser
     assert any("404" in p.message for p in report.failed)
     feeds = library.ctx.db.execute("select url, error from feeds order by id").fetchall()
     assert feeds[0][1] is None and "404" in feeds[1][1]
+
+
+def test_worker_processes_store_exactly_what_inline_extraction_stores(tmp_path, http_server) -> None:
+    """Pages are prepared (compressed, hashed, signed) in the extraction workers; what lands in
+    the library must not depend on where that happened."""
+    from reader.services.context import LibraryContext
+    from reader.storage import near_dups
+
+    paths = ["/pages/essay-gardens.html", "/pages/essay-bridges.html", "/redirect/3",
+             "/pages/guide-sourdough.html", "/pages/latin1-cafe.html", "/pages/cyrillic-meta.html",
+             "/missing"]
+    stored = {}
+    for workers in (0, 2):
+        ctx = LibraryContext(tmp_path / f"workers-{workers}")
+        try:
+            library = LibraryService(ctx)
+            ids = library.add([http_server.url(p) for p in paths]).added
+            report = library.fetch(workers=workers)
+            assert len(report.fetched) == len(paths) - 1 and len(report.failed) == 1
+            rows = []
+            for article_id in ids:
+                row = ctx.db.execute(
+                    "select text, markdown, html, content_hash, duplicate_of, title, fetch_state "
+                    "from articles where id = ?", [article_id]).fetchone()
+                sig = near_dups.signature_of(ctx.db, article_id)
+                rows.append((*row, None if sig is None else sig.tolist()))
+            stored[workers] = rows
+        finally:
+            ctx.close()
+    assert stored[2] == stored[0]
+    from reader.ml.minhash import signature
+    from reader.services.library.capture import text_hash
+    from reader.storage.articles import decompress_html
+    from tests.httpserver import PAGES
+
+    for text, _, _, content_hash, duplicate_of, _, state, sig in stored[2]:
+        if state != "fetched":
+            continue
+        assert content_hash == text_hash(text)
+        if duplicate_of is None:  # an exact copy is found by its hash, never signed
+            assert sig == signature(text).tolist()
+    gardens, redirected = stored[2][0], stored[2][2]
+    assert decompress_html(gardens[2]) == (PAGES / "essay-gardens.html").read_text("utf-8")
+    assert redirected[4] == 1  # the same page through redirects: a duplicate of the first

@@ -327,3 +327,36 @@ def test_ef_follows_the_index_size_and_a_setting_overrides_it() -> None:
     assert index.ef_for() == HnswParams().ef_search and index.ef_for(600) == 600
     index.search(vectors[0], 5, ef=index.ef_for(600))
     assert index._index.ef == 600  # what hnswlib searched with
+
+
+def test_an_unchanged_index_file_is_not_hashed_again_but_a_changed_one_is(tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    from reader.index import hnsw
+
+    vectors = unit_vectors(20, 8)
+    index = VectorIndex(8)
+    index.add(np.arange(1, 21), vectors)
+    index.save(tmp_path, "model-a")
+    hashed: list[Path] = []
+    real = hnsw.file_checksum
+    monkeypatch.setattr(hnsw, "file_checksum", lambda path: hashed.append(path) or real(path))
+    manifest = tmp_path / "manifest.json"
+    index_file = tmp_path / "chunks.hnsw"
+    # The manifest is newer than the file it describes (as after any save but the quickest).
+    stat = index_file.stat()
+    os.utime(manifest, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10_000_000))
+    VectorIndex.load(tmp_path, model="model-a", dimension=8)
+    assert hashed == []
+    # Saved and rewritten within one clock tick: the times cannot tell, so it is hashed.
+    os.utime(manifest, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    VectorIndex.load(tmp_path, model="model-a", dimension=8)
+    assert hashed == [index_file]
+    # Damaged later, same size: its time changed, so it is hashed and refused.
+    os.utime(manifest, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10_000_000))
+    data = bytearray(index_file.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    index_file.write_bytes(bytes(data))
+    os.utime(index_file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    with pytest.raises(IndexInvalid, match="damaged"):
+        VectorIndex.load(tmp_path, model="model-a", dimension=8)

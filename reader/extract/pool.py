@@ -33,8 +33,12 @@ _WARM_UP_PAGE = (
 )
 
 
-def _warm_up() -> None:
-    """Run in each new worker: load the extractor before the first page arrives."""
+def _warm_up(module: str = __name__) -> None:
+    """Run in each new worker: load the extractor (and the module of the pool's extract
+    function) before the first page arrives."""
+    import importlib
+
+    importlib.import_module(module)
     extract_article(_WARM_UP_PAGE, "https://example.org/warm-up")
 
 
@@ -47,7 +51,8 @@ class ExtractorPool:
 
     `workers=None` uses every core; `workers=0` extracts inline in the calling thread
     (tests, tiny batches). `extract` replaces the extraction function; it must be a
-    module-level function so that it can be sent to a worker.
+    module-level function so that it can be sent to a worker, and its module is loaded
+    once in the forkserver (when this pool starts it) so each worker starts with it.
     """
 
     def __init__(self, workers: int | None = None, extract: Extract = extract_article) -> None:
@@ -109,7 +114,7 @@ class ExtractorPool:
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._main is None:
-                self._main = _new_executor(self.workers)
+                self._main = _new_executor(self.workers, self.extract.__module__)
             return self._main
 
     def _send(self, job: _Job) -> None:
@@ -156,7 +161,7 @@ class ExtractorPool:
                 return
             job = self._suspects.popleft()
             if self._isolation is None:
-                self._isolation = _new_executor(1)
+                self._isolation = _new_executor(1, self.extract.__module__)
             executor = self._isolation
         inner = executor.submit(self.extract, job[1], job[2])
         inner.add_done_callback(lambda done: self._checked(job, done, executor))
@@ -179,9 +184,11 @@ class ExtractorPool:
         self._check_next()
 
 
-def _new_executor(workers: int) -> ProcessPoolExecutor:
+def _new_executor(workers: int, module: str = __name__) -> ProcessPoolExecutor:
     _start_resource_tracker()
-    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_warm_up)
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=_context(module), initializer=_warm_up, initargs=(module,)
+    )
 
 
 def _start_resource_tracker() -> None:
@@ -208,7 +215,7 @@ def _start_resource_tracker() -> None:
         sys.stderr = replaced
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _context(module: str = __name__) -> multiprocessing.context.BaseContext:
     """A start method that is safe beside threads, with the extractor loaded once.
 
     The forkserver is a clean single-threaded process started on first use; it imports
@@ -219,7 +226,7 @@ def _context() -> multiprocessing.context.BaseContext:
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     # Only takes effect before the forkserver starts; later calls change nothing.
-    context.set_forkserver_preload(["__main__", "reader.extract.article", "trafilatura"])
+    context.set_forkserver_preload(["__main__", "reader.extract.article", "trafilatura", module])
     return context
 
 

@@ -194,6 +194,8 @@ class VectorIndex:
             "ids_sha256": ids_checksum(ids),
             "index_bytes": index_tmp.stat().st_size,
             "index_sha256": file_checksum(index_tmp),
+            # The file as it was checked, so a load can trust it without hashing it again.
+            "index_stat": _stat_key(index_tmp),
             "capacity": int(self._index.get_max_elements()),
             "M": self.params.M,
             "ef_construction": self.params.ef_construction,
@@ -224,8 +226,9 @@ class VectorIndex:
         if len(ids) != manifest.get("count") or ids_checksum(ids) != manifest.get("ids_sha256"):
             raise IndexInvalid("its id list does not match its manifest")
         # Checked before hnswlib reads it: hnswlib trusts its input and may crash on garbage.
-        if size != manifest.get("index_bytes") or file_checksum(index_path) != manifest.get(
-            "index_sha256"
+        if size != manifest.get("index_bytes") or (
+            not _unchanged_since_saved(index_path, folder / MANIFEST_FILE, manifest)
+            and file_checksum(index_path) != manifest.get("index_sha256")
         ):
             raise IndexInvalid("the index file is damaged (checksum mismatch)")
         params = HnswParams(M=int(manifest["M"]), ef_construction=int(manifest["ef_construction"]))
@@ -245,6 +248,27 @@ class VectorIndex:
         index._ids = set(ids.tolist())
         index._removed = set(index._index.get_ids_list()) - index._ids
         return index
+
+
+def _stat_key(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+
+
+def _unchanged_since_saved(index_path: Path, manifest_path: Path, manifest: dict) -> bool:
+    """The index file is the one the manifest's checksum was taken of: same size, inode and
+    modification time, and that time older than the manifest's own (a file rewritten within
+    the same clock tick as the save could keep its time, so such a file is always hashed).
+    Hashing a 100,000-article index on every search took longer than the search."""
+    recorded = manifest.get("index_stat")
+    try:
+        return (
+            isinstance(recorded, list)
+            and _stat_key(index_path) == recorded
+            and recorded[1] < manifest_path.stat().st_mtime_ns
+        )
+    except OSError:
+        return False
 
 
 def read_manifest(folder: Path) -> dict:

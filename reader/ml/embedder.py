@@ -110,34 +110,49 @@ def _read_json(path: Path) -> dict:
 
 
 class WordPieceTokenizer:
-    """The model's own fast tokenizer (tokenizers library): counting and padded batches."""
+    """The model's own fast tokenizer (tokenizers library): counting and padded batches.
+
+    One tokenizer serves both, switched between its two settings under a lock: loading
+    tokenizer.json is most of what creating this costs (a second copy was a tenth of a
+    `reader search` process).
+    """
 
     def __init__(self, tokenizer_json: Path, max_tokens: int, do_lower_case: bool = False) -> None:
+        import threading
+
         from tokenizers import Tokenizer
 
-        self._counting = Tokenizer.from_file(str(tokenizer_json))
-        self._counting.no_truncation()
-        self._counting.no_padding()
-        self._batching = Tokenizer.from_file(str(tokenizer_json))
-        self._batching.enable_truncation(max_tokens)
-        pad_id = self._batching.token_to_id("[PAD]")
-        padding = self._batching.padding or {}
-        self._batching.enable_padding(
-            pad_id=padding.get("pad_id", pad_id or 0),
-            pad_token=padding.get("pad_token", "[PAD]"),
-        )
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_json))
+        padding = self._tokenizer.padding or {}
+        pad_id = self._tokenizer.token_to_id("[PAD]")
+        self._padding = {
+            "pad_id": padding.get("pad_id", pad_id or 0),
+            "pad_token": padding.get("pad_token", "[PAD]"),
+        }
+        self._max_tokens = max_tokens
+        self._lock = threading.Lock()
+        self._counting()
         self.do_lower_case = do_lower_case
-        self.special_tokens = len(self._counting.encode("", add_special_tokens=True).ids)
+        self.special_tokens = len(self._tokenizer.encode("", add_special_tokens=True).ids)
+
+    def _counting(self) -> None:
+        self._tokenizer.no_truncation()
+        self._tokenizer.no_padding()
 
     def token_spans(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
-        encodings = self._counting.encode_batch(list(texts), add_special_tokens=False)
+        with self._lock:
+            self._counting()
+            encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
         return [list(e.offsets) for e in encodings]
 
     def batch(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """input_ids, attention_mask and token_type_ids, padded to the longest, as the model reads."""
         # sentence-transformers strips each text (and lower-cases when its config says so).
         prepared = [t.strip().lower() if self.do_lower_case else t.strip() for t in texts]
-        encodings = self._batching.encode_batch(prepared)
+        with self._lock:
+            self._tokenizer.enable_truncation(self._max_tokens)
+            self._tokenizer.enable_padding(**self._padding)
+            encodings = self._tokenizer.encode_batch(prepared)
         return {
             "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
             "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),

@@ -30,10 +30,14 @@ class Duplicate:
     similarity: float | None  # estimated Jaccard of word shingles; None if not signed
 
 
-def check_article(db: Database, article_id: int) -> tuple[int, float] | None:
+_UNSIGNED = object()
+
+
+def check_article(db: Database, article_id: int, sig=_UNSIGNED) -> tuple[int, float] | None:
     """Sign an article's text; mark it a duplicate of the oldest near copy already here.
 
-    Returns (original id, similarity) when it was marked, else None.
+    `sig` is the text's minhash.signature when the caller made it already (an extraction
+    worker does). Returns (original id, similarity) when it was marked, else None.
     """
     from reader.ml.minhash import band_keys, signature
 
@@ -43,7 +47,8 @@ def check_article(db: Database, article_id: int) -> tuple[int, float] | None:
     if row is None or not (row[0] or "").strip():
         return None
     text, content_hash, marked = row
-    sig = signature(text)
+    if sig is _UNSIGNED:
+        sig = signature(text)
     if sig is None:
         return None
     keys = band_keys(sig)

@@ -10,9 +10,8 @@ from datetime import UTC, datetime, timedelta
 from reader.models import to_iso, utcnow
 from reader.services.context import LibraryContext, Progress, ProgressCallback, no_progress
 from reader.services.library import papers
-from reader.services.library.capture import text_hash
 from reader.storage import claims
-from reader.storage.articles import ArticleStore, compress_html
+from reader.storage.articles import ArticleStore
 
 # A thin extraction: fewer words than this and the article is marked so the user sees why.
 THIN_WORDS = 50
@@ -104,6 +103,7 @@ def _fetch_claimed(ctx, claimed, owner, progress, should_stop, workers, arxiv) -
     from reader.extract.pool import ExtractorPool
     from reader.fetch.arxiv import ArxivUrls
     from reader.fetch.client import FetchOptions, fetch_all
+    from reader.services.library.prepare import prepare_page
 
     arxiv = arxiv or ArxivUrls()
     started = time.perf_counter()
@@ -152,7 +152,7 @@ def _fetch_claimed(ctx, claimed, owner, progress, should_stop, workers, arxiv) -
 
     options = FetchOptions.from_settings(ctx.settings)
     n_workers = workers if workers is not None else (0 if total < 4 else None)
-    with ExtractorPool(workers=n_workers) as pool:
+    with ExtractorPool(workers=n_workers, extract=prepare_page) as pool:
         fetch_all(list(by_url), options, on_result, should_stop, user_urls=user_urls,
                   **_document_accept())
         finish_ready(block=True)
@@ -211,8 +211,10 @@ def _store_failure(store: ArticleStore, article_id: int, result, report: FetchRe
 
 
 def _store_extracted(store: ArticleStore, article_id: int, result, future: Future, report) -> None:
+    from reader.services.library.prepare import Prepared, prepared
+
     try:
-        extracted = future.result()
+        done = future.result()
     except Exception as exc:  # noqa: BLE001 - a crashed worker must not lose the batch
         from reader.extract.pdf import PdfUnreadable
 
@@ -223,9 +225,13 @@ def _store_extracted(store: ArticleStore, article_id: int, result, future: Futur
             result.permanent = True
         _store_failure(store, article_id, result, report)
         return
+    # Pages come prepared by the extraction workers; a PDF, or a page whose worker crashed,
+    # comes as a bare Extracted and is prepared here.
+    ready = done if isinstance(done, Prepared) else prepared(done, result.text)
+    extracted = ready.extracted
     current = store.get(article_id, full=False)
     text = extracted.text or ""
-    content_hash = text_hash(text) if text.strip() else None
+    content_hash = ready.content_hash
     words = len(text.split())
     note = extracted.reason
     if extracted.extraction == "full" and words < THIN_WORDS:
@@ -244,7 +250,7 @@ def _store_extracted(store: ArticleStore, article_id: int, result, future: Futur
         "word_count": words,
         "text": text,
         "markdown": extracted.markdown,
-        "html": compress_html(result.text),
+        "html": ready.html_blob,
         "content_hash": content_hash,
         "extraction": extracted.extraction,
         "extraction_note": note,
@@ -263,7 +269,8 @@ def _store_extracted(store: ArticleStore, article_id: int, result, future: Futur
             else:
                 from reader.services.library.dedupe import check_article
 
-                near = check_article(store.db, article_id)  # a near copy: same words, mostly
+                # A near copy: same words, mostly.
+                near = check_article(store.db, article_id, ready.signature)
                 if near is not None:
                     report.duplicates.append((article_id, near[0]))
     report.fetched.append(article_id)
