@@ -135,31 +135,12 @@ _TERMINAL = re.compile(r"""[.!?…]["'”’)\]]*$""")
 
 # Connectives that only link a sentence to the one before; without them it says the same thing.
 DROPPABLE = (
-    "but",
-    "and",
-    "so",
-    "yet",
-    "however",
-    "also",
-    "still",
-    "indeed",
-    "moreover",
-    "furthermore",
-    "meanwhile",
-    "nevertheless",
-    "nonetheless",
-    "besides",
-    "plus",
-    "anyway",
-    "instead",
-    "thus",
-    "hence",
-    "therefore",
+    *"""but and so yet however also still indeed moreover furthermore meanwhile nevertheless
+    nonetheless besides plus anyway instead thus hence therefore again""".split(),
     "in fact",
     "in addition",
     "after all",
     "of course",
-    "again",
 )
 _DROPPABLE_WORDS = "|".join(d.replace(" ", r"\s+") for d in DROPPABLE)
 _DROPPABLE = re.compile(rf"^({_DROPPABLE_WORDS})\b,?\s+(?=[A-Za-z0-9])", re.I)
