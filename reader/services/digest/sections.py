@@ -38,6 +38,7 @@ class Section:
     weight: float
     lift: float
     article_ids: list[int] = field(default_factory=list)
+    theme_label: str = ""  # the theme's own label when `label` is a heading made for it
 
 
 @dataclass
