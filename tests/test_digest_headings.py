@@ -56,3 +56,15 @@ def test_a_heading_starts_with_a_capital():
     assert capitalised("interest rates") == "Interest rates"
     assert capitalised("New York") == "New York"
     assert capitalised("") == ""
+
+
+def test_a_word_every_article_uses_loses_to_one_only_this_section_uses():
+    others = [
+        "Best goal of the year\nThe best player scored twice.",
+        "Best laptop\nThe best machine we tested.",
+    ]
+    texts = [
+        "Best film of the year\nThe film won the best picture award.",
+        "A film festival\nThe best of the festival's film entries.",
+    ]
+    assert section_heading("oscar / best", ["best", "film"], texts, others=others) == "film"

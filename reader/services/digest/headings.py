@@ -26,12 +26,14 @@ def section_heading(
     *,
     taken: Collection[str] = (),
     named: bool = False,
+    others: Sequence[str] = (),
 ) -> str:
     """The heading for a section: its theme's label when that reads as words, else the keyword
     (or label part) most of its articles use, as they write it; the first article's title as
     a last resort. `texts`: the section's articles (title and text); `taken`: headings already
     used by other sections (compared lower-cased); `named`: the label is the user's own name
-    for the theme, kept as they wrote it."""
+    for the theme, kept as they wrote it; `others`: the rest of the digest's articles, where a
+    good heading is rare ("film" heads the film pieces; "best" is everywhere)."""
     used = {t.lower() for t in taken}
     if named or (reads_as_words(label) and label.lower() not in used):
         return label
@@ -55,7 +57,10 @@ def section_heading(
         written = _as_written(forms)
         if written.lower() in used:
             continue
-        score = hits * (PHRASE_BONUS if len(candidate.split()) > 1 else 1.0)
+        elsewhere = sum(1 for text in others if pattern.search(text)) / len(others) if others else 0
+        score = (hits / len(texts) - elsewhere) * (
+            PHRASE_BONUS if len(candidate.split()) > 1 else 1.0
+        )
         if best is None or (score, -rank) > (best[0], -best[1]):
             best = (score, rank, written)
     if best is not None:

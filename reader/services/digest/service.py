@@ -255,19 +255,21 @@ class DigestService:
         keywords = keywords_of() if keywords_of is not None and plan.sections else {}
         named_of = getattr(source, "named", None)
         named = named_of() if named_of is not None and plan.sections else set()
-        by_id = {a.id: a for a in read}
+        texts_of = {
+            a.id: f"{a.title or ''}\n{(a.text or '')[:HEADING_CHARS]}" for a in read
+        }
         taken: list[str] = []
         for section in plan.sections:
-            texts = [
-                f"{by_id[a].title or ''}\n{(by_id[a].text or '')[:HEADING_CHARS]}"
-                for a in section.article_ids
-            ]
+            texts = [texts_of[a] for a in section.article_ids]
+            mine = set(section.article_ids)
+            others = [text for a, text in texts_of.items() if a not in mine]
             heading = section_heading(
                 section.label,
                 keywords.get(section.theme_id, []),
                 texts,
                 taken=taken,
                 named=section.theme_id in named,
+                others=others,
             )
             section.theme_label, section.label = section.label, heading
             taken.append(heading)
