@@ -377,3 +377,15 @@ def test_a_sentence_elsewhere_joins_only_when_it_is_on_the_openings_subject():
     assert summary[0] == first[0]
     assert "bakery" not in " ".join(summary)
     assert second[0] in summary  # another passage, same subject
+
+
+def test_inline_html_and_block_quote_markers_are_not_summary_text():
+    text = (
+        "We will\n> designate a release in the latter\n> third of the year as Rust 2018.\n\n"
+        'The <code>Mutex</code> wants <a href="https://example.org">safe RCU</a>.</p> '
+        "<p>A Vec<T> or a Box<dyn Fn> is <em>fine</em>.\n"
+    )
+    assert paragraphs(text) == [
+        "We will designate a release in the latter third of the year as Rust 2018.",
+        "The Mutex wants safe RCU. A Vec<T> or a Box<dyn Fn> is fine.",
+    ]
