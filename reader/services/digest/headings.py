@@ -16,7 +16,9 @@ from collections.abc import Collection, Sequence
 from reader.services.digest.wording import reads_as_words
 
 _PARTS = re.compile(r"\s*[/|,;·+]\s*")
-PHRASE_BONUS = 1.5  # a phrase of several words counts as this many articles' worth per article
+PHRASE_BONUS = 1.25  # a phrase of several words counts as this many articles' worth per article
+# A keyword is found with its common endings ("ferment": "fermentation", "fermented").
+_ENDINGS = r"(?:s|es|ed|ing|ation|ations|er|ers)?"
 
 
 def section_heading(
@@ -44,7 +46,7 @@ def section_heading(
             candidates.append(word)
     best: tuple[float, int, str] | None = None
     for rank, candidate in enumerate(candidates):
-        pattern = re.compile(rf"(?<!\w){re.escape(candidate)}(?!\w)", re.I)
+        pattern = re.compile(rf"(?<!\w){re.escape(candidate)}{_ENDINGS}(?!\w)", re.I)
         forms: Counter[str] = Counter()
         hits = 0
         for text in texts:
