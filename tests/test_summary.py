@@ -159,7 +159,7 @@ def test_word_budget_keeps_the_best_sentence_and_drops_what_does_not_fit():
     full = summarize_text(text, embed, 2)
     assert len(full) == 2
     trimmed = summarize_text(text, embed, 2, word_budget=20)
-    assert len(trimmed) == 1 and trimmed[0] == full[0]
+    assert len(trimmed) == 1 and trimmed[0] in full  # the opening, the long one dropped
     assert summarize_text(text, embed, 2, word_budget=1) == trimmed  # never empty
 
 
@@ -389,3 +389,25 @@ def test_inline_html_and_block_quote_markers_are_not_summary_text():
         "We will designate a release in the latter third of the year as Rust 2018.",
         "The Mutex wants safe RCU. A Vec<T> or a Box<dyn Fn> is fine.",
     ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Each of these produces an answer with no working.", "Most of them were closed by noon."],
+)
+def test_a_quantity_of_something_named_before_leans_back(sentence):
+    assert leans_back(sentence)
+
+
+def test_a_summary_reads_in_the_articles_order_and_never_opens_leaning_back():
+    passages = [
+        [
+            "My grandmother kept her recipes on index cards in a tin box.",
+            "The card showed not just the recipe but its history and its margin notes.",
+            "Her kitchen was small and always warm in winter.",
+        ]
+    ]
+    # The second sentence is the most central; the first sets it up and comes before it.
+    vectors = _vectors([[0.9, 0.3, 0.0], [1.0, 0.0, 0.0], [0.0, 0.2, 1.0]])
+    summary = summarize_passages(passages, vectors, 2)
+    assert summary == passages[0][:2]

@@ -28,6 +28,8 @@ REFERENCES = frozenset(
     former latter same above below thereby therein
     """.split()
 )
+# "Each of these", "Some of them": a quantity of something named before.
+_POINTING = frozenset("these those them this that which it".split())
 # Multi-word openers that lean back ("For example, ...", "In other words, ...").
 PHRASES = (
     "as a result",
@@ -164,6 +166,8 @@ def leans_back(sentence: str) -> bool:
     first = words[0]
     if first in CONNECTIVES or first in REFERENCES:
         return True
+    if len(words) >= 3 and words[1] == "of" and words[2] in _POINTING:
+        return True  # "Each of these", "Most of them", "One of those"
     opener = " ".join(words)
     return any(opener == p or opener.startswith(p + " ") for p in PHRASES)
 
