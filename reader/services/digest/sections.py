@@ -39,6 +39,7 @@ class Section:
     lift: float
     article_ids: list[int] = field(default_factory=list)
     theme_label: str = ""  # the theme's own label when `label` is a heading made for it
+    made: bool = False  # `label` is a word picked from the articles, not the theme's name
 
 
 @dataclass
@@ -200,6 +201,7 @@ class Trend:
     rising: list[str]  # more present than in the previous window
     fading: list[str]  # present before, much less now
     compared: bool  # whether there was a previous window to compare with
+    prose: list[str] | None = None  # the top sections' names that may enter a sentence
 
 
 def describe_trend(
@@ -216,8 +218,10 @@ def describe_trend(
     current/previous: each theme's mean strength over the window's read articles.
     """
     top = [s.label for s in plan.sections[:top_n]]
+    # A word picked from the articles to head a section ("downloading") names no thread in prose.
+    prose = [s.label for s in plan.sections[:top_n] if not s.made or len(s.label.split()) > 1]
     if not previous:
-        return Trend(top, [], [], compared=False)
+        return Trend(top, [], [], compared=False, prose=prose)
     changes = {t: current.get(t, 0.0) - previous.get(t, 0.0) for t in labels}
     section_ids = {s.theme_id for s in plan.sections}
     rising = sorted(
@@ -227,7 +231,9 @@ def describe_trend(
         (t for t in labels if t not in section_ids and changes[t] <= -min_change),
         key=lambda t: changes[t],
     )
-    return Trend(top, [labels[t] for t in rising[:2]], [labels[t] for t in fading[:2]], True)
+    return Trend(
+        top, [labels[t] for t in rising[:2]], [labels[t] for t in fading[:2]], True, prose=prose
+    )
 
 
 def intro_line(trend: Trend, n_read: int, words: WindowWords, n_saved: int = 0) -> str:
@@ -240,7 +246,8 @@ def intro_line(trend: Trend, n_read: int, words: WindowWords, n_saved: int = 0) 
         saved = count(n_saved, "piece") if n_saved else "a few things"
         return f"I did not finish anything {when}, but I saved {saved} for later."
     line = f"{words.sentence_start()} I read {count(n_read, 'piece')}"
-    readable = [t for t in trend.top if reads_as_words(t)]
+    named = trend.top if trend.prose is None else trend.prose
+    readable = [t for t in named if reads_as_words(t)]
     if n_read == 1:
         return line + (f", on {readable[0]}." if readable else ".")
     if readable and n_read >= 3:

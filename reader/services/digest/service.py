@@ -271,6 +271,7 @@ class DigestService:
                 named=section.theme_id in named,
                 others=others,
             )
+            section.made = heading != section.label
             section.theme_label, section.label = section.label, heading
             taken.append(heading)
 
