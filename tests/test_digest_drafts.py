@@ -397,3 +397,28 @@ def test_a_library_before_m010_upgrades_without_loss(tmp_path: Path):
     )
     _, stats = summarise_articles(db, embedder, [ArticleStore(db).get(unindexed)], 2)
     assert stats.stored == count_article_sentence_vectors(db) > 0
+
+
+def test_a_split_past_the_most_sections_folds_its_smallest_part_back():
+    # 24 articles: broad theme 100 holds 14 (over a third) and splits into four fine themes;
+    # five other sections make ten, over the seven a newsletter holds.
+    big = list(range(1, 15))
+    others = [Section(200 + n, f"other {n}", 1.0, 1.0, [20 + 3 * n, 21 + 3 * n]) for n in range(5)]
+    plan = SectionPlan([Section(100, "food", 9.0, 1.0, big), *others], [])
+    fine = {101: ("bread", 100), 102: ("pickles", 100), 103: ("soup", 100), 104: ("tea", 100)}
+    strengths = {a: [(101, 0.6)] for a in (1, 2, 3, 4)}
+    strengths |= {a: [(102, 0.6)] for a in (5, 6, 7)}
+    strengths |= {a: [(103, 0.6)] for a in (8, 9)}
+    strengths |= {a: [(104, 0.6)] for a in (10, 11)}
+    strengths |= {a: [] for a in (12, 13, 14)}  # no fine theme: stay under "food"
+    out = split_large(plan, strengths, fine, max_sections=7, max_share=1 / 3)
+    assert len(out.sections) <= 8
+    labels = [s.label for s in out.sections]
+    assert labels[:2] == ["bread", "pickles"] and "food" in labels
+    food = next(s for s in out.sections if s.label == "food")
+    assert len(food.article_ids) <= 24 / 3 and set(food.article_ids) >= {12, 13, 14}
+    assert sorted(a for s in out.sections for a in s.article_ids) == sorted(
+        big + [a for s in others for a in s.article_ids]
+    )
+    # without the cap nothing is folded back
+    assert len(split_large(plan, strengths, fine, max_sections=20).sections) == 10

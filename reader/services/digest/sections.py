@@ -146,15 +146,20 @@ def split_large(
     max_share: float = MAX_SHARE,
     min_split: int = MIN_SPLIT,
     min_strength: float = MIN_STRENGTH,
+    max_sections: int = MAX_SECTIONS,
 ) -> SectionPlan:
     """Split each section over `max_share` of the digest by its fine themes.
 
     fine: fine theme id -> (label, broad parent id). An article goes under the fine theme of
     its section it is most about; fine themes with a single article give it back to the
-    broad section, which keeps what no fine theme took.
+    broad section, which keeps what no fine theme took. While there are more than
+    `max_sections` sections, the smallest split-off section goes back to its broad section
+    when that stays within `max_share`.
     """
     total = sum(len(s.article_ids) for s in plan.sections) + len(plan.also_read)
     out: list[Section] = []
+    parents: dict[int, int] = {}  # split-off fine theme -> the broad theme it came from
+    original = {s.theme_id: list(s.article_ids) for s in plan.sections}
     for section in plan.sections:
         size = len(section.article_ids)
         if size <= max_share * total or size < min_split:
@@ -182,6 +187,24 @@ def split_large(
         if rest:
             ids = [a for a in section.article_ids if a in set(rest)]
             out.append(Section(section.theme_id, section.label, section.weight, section.lift, ids))
+        parents.update({theme_id: section.theme_id for theme_id in kept})
+    while len(out) > max_sections:
+        folded = False
+        for child in sorted(out, key=lambda c: (len(c.article_ids), -out.index(c))):
+            parent_id = parents.get(child.theme_id)
+            home = next((c for c in out if c.theme_id == parent_id), None)
+            if home is None or home is child:
+                continue
+            if len(home.article_ids) + len(child.article_ids) > max_share * total:
+                continue
+            home.article_ids = [
+                a for a in original[parent_id] if a in {*home.article_ids, *child.article_ids}
+            ]
+            out.remove(child)
+            folded = True
+            break
+        if not folded:
+            break
     return SectionPlan(out, plan.also_read)
 
 

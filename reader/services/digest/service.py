@@ -46,6 +46,7 @@ from reader.storage.articles import ArticleStore
 
 SUMMARY_SENTENCES = 2  # "a line or two"
 SUMMARY_WORDS = 60  # ...but one long sentence is enough on its own
+MIN_SECTIONED = 2  # a digest of this many pieces or fewer is one list, with no headings
 HEADING_CHARS = 4000  # how much of an article a section heading is looked for in
 # Read in the window: finished (read or archived) with read_at inside it.
 READ_WHERE = (
@@ -246,6 +247,10 @@ class DigestService:
             if prev_ids
             else None
         )
+        if len(ids) <= MIN_SECTIONED or (len(plan.sections) == 1 and not plan.also_read):
+            # One or two pieces, or all under one theme: a plain list reads better than a
+            # heading over everything.
+            plan = SectionPlan([], ids)
         return plan, {"current": current, "previous": previous, "labels": labels}
 
     def _head(self, plan: SectionPlan, read: list[Article]) -> None:
