@@ -393,9 +393,14 @@ def test_inline_html_and_block_quote_markers_are_not_summary_text():
 
 @pytest.mark.parametrize(
     "sentence",
-    ["Each of these produces an answer with no working.", "Most of them were closed by noon."],
+    [
+        "Each of these produces an answer with no working.",
+        "Most of them were closed by noon.",
+        "Apart from that, the team has a backlog of interviews.",
+        "The plan is to provide a mirror for crates.",
+    ],
 )
-def test_a_quantity_of_something_named_before_leans_back(sentence):
+def test_a_quantity_or_a_plan_named_before_leans_back(sentence):
     assert leans_back(sentence)
 
 
