@@ -157,13 +157,13 @@ def summarize_passages(
     word_budget: int | None = None,
     lead_weight: float = LEAD_WEIGHT,
 ) -> list[str]:
-    """Up to k sentences about one thing, built around the article's main claim.
+    """Up to k sentences about one thing, the article's main claim first.
 
     The opening is the most central sentence that stands alone, or a central sentence that
-    leans back together with the sentences it leans on. Then come the sentences that add
-    most: from the opening's passage, or from another passage when they are on the opening's
-    subject (cosine >= SUBJECT_FLOOR); a sentence that leans back only with its antecedent.
-    They are read in the article's order, which never starts with a sentence leaning back.
+    leans back together with the sentences it leans on, right before it. Then come the
+    sentences that add most: from the opening's passage, or from another passage when they
+    are on the opening's subject (cosine >= SUBJECT_FLOOR); a sentence that leans back only
+    with its antecedent right before it. After the opening, sentences keep the article's order.
 
     passages: from `summary_candidates` ("" marks a sentence left out); vectors: one row per
     non-empty sentence, in order. word_budget: stop before passing this many words (the
@@ -200,7 +200,7 @@ def summarize_passages(
     _score, picked, n_open = best
     if word_budget is not None:
         picked = sel.extend(picked[:n_open], k, word_budget)
-    return [texts[j] for j in sel.reading_order(picked)]
+    return [texts[j] for j in sel.reading_order(picked, n_open)]
 
 
 @dataclass
@@ -263,11 +263,16 @@ class _Selection:
             covered = np.maximum(covered, self.similarity[:, unit].max(axis=1))
         return picked
 
-    def reading_order(self, picked: list[int]) -> list[int]:
-        """The picked sentences as the article has them. A sentence that leans back is then
-        right after the one it leans on, so the first never leans back; the opening comes
-        after only what sets it up ("My grandmother kept index cards." before "The card...")."""
-        return sorted(picked, key=lambda j: self.where[j])
+    def reading_order(self, picked: list[int], n_open: int) -> list[int]:
+        """The opening, the sentences that lean on its end, then the rest as the article has
+        them (a sentence that leans back is then right after the one it leans on)."""
+        rest = sorted(picked[n_open:], key=lambda j: self.where[j])
+        follow: list[int] = []
+        passage, i = self.where[picked[n_open - 1]]
+        while (after := self.index.get((passage, i + 1))) in rest and self.leaning[after]:
+            follow.append(after)
+            i += 1
+        return [*picked[:n_open], *follow, *[j for j in rest if j not in follow]]
 
 
 _ROUGE_TOKEN = re.compile(r"[a-z0-9]+")
