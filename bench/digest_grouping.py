@@ -15,7 +15,12 @@ JSON object: {"purity": x, "leftover": y, "largest_share": z, "largest_share_max
 "windows": N}.
 
     python bench/digest_grouping.py [--jsonl FILE] [--windows 20] [--size 30] [--seed 0]
+                                    [--limit N]   # a seeded sample of N rows, not all
+                                    [--embedding-cache FILE]  # chunk vectors kept between runs
                                     [--home DIR]  # keep the built library between runs
+
+The chunk-vector cache is the one bench/themes.py keeps (by model and text hash): indexing a
+corpus that either bench has seen embeds nothing again. The result says what it ran on.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import argparse
 import hashlib
 import json
 import random
+import sqlite3
 import sys
 import tempfile
 from collections import Counter
@@ -44,6 +50,7 @@ DEFAULT_JSONL = ROOT.parent / "shared" / "corpora" / "bbc" / "bbc.jsonl"
 FIRST_WEEK = datetime(2025, 1, 6, tzinfo=UTC)
 WEEK = timedelta(days=7)
 BUILT_KEY = "bench.digest_grouping"
+CACHE = Path(tempfile.gettempdir()) / "reader-bench-cache" / "embeddings.db"
 
 
 def load_rows(path: Path) -> list[dict]:
@@ -65,8 +72,39 @@ def load_rows(path: Path) -> list[dict]:
     return rows
 
 
+def copy_embeddings(source: Path, target: Path) -> int:
+    """Chunk vectors from one database's `embeddings` table into another's; rows added."""
+    if not source.exists():
+        return 0
+    db = sqlite3.connect(target)
+    try:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, content_hash TEXT NOT"
+            " NULL, dimension INTEGER NOT NULL, vector BLOB NOT NULL, created_at TEXT NOT NULL,"
+            " PRIMARY KEY (model, content_hash)) WITHOUT ROWID"
+        )
+        db.execute("ATTACH DATABASE ? AS other", [str(source)])
+        columns = "model, content_hash, dimension, vector, created_at"
+        before = db.total_changes
+        db.execute(
+            f"INSERT OR IGNORE INTO main.embeddings ({columns}) "
+            f"SELECT {columns} FROM other.embeddings"
+        )
+        db.commit()
+        added = db.total_changes - before
+        db.execute("DETACH DATABASE other")
+        return added
+    finally:
+        db.close()
+
+
 def build_library(
-    ctx: LibraryContext, rows: list[dict], fingerprint: str, *, train: bool = True
+    ctx: LibraryContext,
+    rows: list[dict],
+    fingerprint: str,
+    *,
+    train: bool = True,
+    cache: Path | None = None,
 ) -> dict[int, str]:
     """Insert, index and train themes, each step once (resumable); article id -> gold label."""
     store = ArticleStore(ctx.db)
@@ -90,8 +128,14 @@ def build_library(
                     )
         from reader.services.search.indexing import index_pending
 
+        if cache is not None:
+            copied = copy_embeddings(cache, ctx.paths.db)
+            print(f"{copied} chunk vectors from {cache}", file=sys.stderr)
         print("indexing...", file=sys.stderr)
         index_pending(ctx)
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            copy_embeddings(ctx.paths.db, cache)
         if not train:
             return {}
         from reader.services.themes.service import ThemeService
@@ -128,17 +172,27 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--size", type=int, default=30, help="articles read per window")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--home", type=Path, help="library folder to build in and reuse")
+    parser.add_argument("--limit", type=int, default=0, help="a seeded sample of N rows (0: all)")
+    parser.add_argument("--embedding-cache", type=Path, default=CACHE)
+    parser.add_argument("--no-cache", action="store_true")
     parser.add_argument("--index-only", action="store_true", help="stop after indexing")
     args = parser.parse_args(argv)
     if not args.jsonl.exists():
         parser.error(f"{args.jsonl} does not exist")
 
     rows = load_rows(args.jsonl)
-    fingerprint = hashlib.sha256(args.jsonl.read_bytes()).hexdigest()
+    if args.limit and args.limit < len(rows):
+        rows = random.Random(args.seed).sample(rows, args.limit)
+    if args.windows * args.size > len(rows):
+        parser.error(f"{args.windows} windows of {args.size} need {args.windows * args.size} rows")
+    digest = hashlib.sha256(args.jsonl.read_bytes())
+    digest.update(f"{args.limit}:{args.seed}".encode())
+    fingerprint = digest.hexdigest()
     home = args.home or Path(tempfile.mkdtemp(prefix="reader-bench-"))
     ctx = LibraryContext(home)
     try:
-        gold = build_library(ctx, rows, fingerprint, train=not args.index_only)
+        cache = None if args.no_cache else args.embedding_cache
+        gold = build_library(ctx, rows, fingerprint, train=not args.index_only, cache=cache)
         if args.index_only:
             return {}
         ids = sorted(gold)
@@ -166,6 +220,9 @@ def main(argv: list[str] | None = None) -> dict:
         "largest_share": round(sum(largest) / len(largest), 4) if largest else 0.0,
         "largest_share_max": round(max(largest, default=0.0), 4),
         "windows": args.windows,
+        "window_size": args.size,
+        "corpus": args.jsonl.name,
+        "articles": len(rows),
     }
     print(json.dumps(result))
     return result

@@ -375,3 +375,23 @@ def m006_sentence_vectors(db: Database) -> None:
         ) WITHOUT ROWID
         """
     )
+
+
+@migrations()
+def m010_article_sentence_vectors(db: Database) -> None:
+    """Sentence vectors of articles not indexed yet, so drafting again embeds nothing twice.
+
+    Keyed by the article: when it is deleted they go with it (ON DELETE CASCADE); once it is
+    indexed its sentence vectors live beside its chunks (m006) and these are dropped.
+    """
+    db.execute(
+        """
+        CREATE TABLE article_sentence_vectors (
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            content_hash TEXT NOT NULL,    -- sha256 of the sentence as the summariser reads it
+            vector BLOB NOT NULL,          -- float32, little-endian
+            PRIMARY KEY (article_id, model, content_hash)
+        ) WITHOUT ROWID
+        """
+    )

@@ -644,7 +644,7 @@ def test_cli_drafts_lists_and_shows(cli_library: Path, tmp_path: Path):
     text = out.read_text("utf-8")
     assert text == preview.stdout
     assert "Essay \\[1\\] on snake\\_case" in text and "\n  Note 1.\n" in text
-    assert "three pieces read" in result.stderr and "1 saved for later" in result.stderr
+    assert "three pieces read" in result.stderr and "one saved for later" in result.stderr
     listed = _reader(cli_library, "digest", "list", "--json")
     [entry] = json.loads(listed.stdout)
     assert entry["read"] == 3 and entry["unread"] == 1

@@ -24,7 +24,7 @@ from reader.services.digest.working_on import working_on
 from reader.storage.articles import ArticleStore
 from reader.storage.chunks import replace_chunks
 from reader.storage.db import open_db
-from reader.storage.sentences import count_sentence_vectors
+from reader.storage.sentences import count_article_sentence_vectors, count_sentence_vectors
 from tests.test_digest import FakeThemes, _add, _reader, cli_library, utc_zone  # noqa: F401
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -60,8 +60,18 @@ class CountingEmbedder(FakeEmbedder):
     [
         (NOW - 8 * timedelta(hours=1), NOW, "in the last eight hours", "day"),
         (datetime(2026, 11, 29, tzinfo=UTC), NOW, "today", "day"),
-        (datetime(2026, 11, 28, tzinfo=UTC), datetime(2026, 11, 29, tzinfo=UTC), "yesterday", "day"),
-        (datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC), "on 20 November", "day"),
+        (
+            datetime(2026, 11, 28, tzinfo=UTC),
+            datetime(2026, 11, 29, tzinfo=UTC),
+            "yesterday",
+            "day",
+        ),
+        (
+            datetime(2026, 11, 20, tzinfo=UTC),
+            datetime(2026, 11, 21, tzinfo=UTC),
+            "on 20 November",
+            "day",
+        ),
         (NOW - 7 * DAY, NOW, "this week", "week"),
         (NOW - 14 * DAY, NOW, "these two weeks", "two weeks"),
         (NOW - 30 * DAY, NOW, "these 30 days", "month"),
@@ -115,7 +125,9 @@ def test_theme_names_enter_prose_only_when_they_read_as_words(label, ok):
 
 def test_a_section_over_a_third_is_split_by_its_fine_themes():
     big = list(range(1, 10))  # 9 of 12 articles under broad theme 100
-    plan = SectionPlan([Section(100, "food", 9.0, 1.0, big), Section(200, "code", 3.0, 1.0, [10, 11])], [12])
+    plan = SectionPlan(
+        [Section(100, "food", 9.0, 1.0, big), Section(200, "code", 3.0, 1.0, [10, 11])], [12]
+    )
     fine = {101: ("bread", 100), 102: ("pickles", 100), 201: ("rust", 200)}
     strengths = {a: [(101, 0.6)] for a in (1, 2, 3, 4)}
     strengths |= {a: [(102, 0.5), (101, 0.2)] for a in (5, 6, 7)}
@@ -168,7 +180,9 @@ def test_a_draft_is_a_preview_until_saved_and_overlaps_are_said(week_library):
     assert "--allow-overlap" in str(refused.value)
     assert len(service.list()) == 1  # nothing saved
     # What is new since the saved digest starts where it ended.
-    assert refused.value.new_since is None or refused.value.new_since == saved.data["window"]["until"]
+    assert (
+        refused.value.new_since is None or refused.value.new_since == saved.data["window"]["until"]
+    )
     kept = service.save(month, allow_overlap=True)
     assert kept.id and len(service.list()) == 2
     removed = service.delete(saved.id)
@@ -204,9 +218,9 @@ def test_cli_preview_save_overlap_and_delete(cli_library: Path):  # noqa: F811
     assert refused.exit_code == 2 and "--yes" in refused.stderr
     deleted = _reader(cli_library, "digest", "delete", str(entry["id"]), "--yes")
     assert deleted.exit_code == 0
-    assert [e["id"] for e in json.loads(_reader(cli_library, "digest", "list", "--json").stdout)] != [
-        entry["id"]
-    ]
+    assert [
+        e["id"] for e in json.loads(_reader(cli_library, "digest", "list", "--json").stdout)
+    ] != [entry["id"]]
     missing = _reader(cli_library, "digest", "delete", "999", "--yes")
     assert missing.exit_code == 1 and "no digest with id 999" in missing.stderr
     listed = _reader(cli_library, "digest", "list")
@@ -229,7 +243,10 @@ def test_working_on_from_a_file_or_a_note(week_library, tmp_path: Path):
     with pytest.raises(NotFound):
         working_on(ctx.db, "note:999")
     draft = _service(ctx).draft("7d", now=NOW, working_on_ref=str(plan))
-    assert "## What I'm working on\n\nWriting about \\*rivers\\*.\n\nAnd a talk in March.\n" in draft.text
+    assert (
+        "## What I'm working on\n\nWriting about \\*rivers\\*.\n\nAnd a talk in March.\n"
+        in draft.text
+    )
     assert "## What I'm working on" not in _service(ctx).draft("7d", now=NOW).text
 
 
@@ -281,8 +298,12 @@ def test_a_library_before_m006_upgrades_without_loss(tmp_path: Path):
     old.execute("PRAGMA foreign_keys = ON")
     store = ArticleStore(old)
     article_id = store.insert(
-        url="https://example.com/a", canonical_url="https://example.com/a", title="Rivers",
-        text=RIVERS, state="read", fetch_state="provided",
+        url="https://example.com/a",
+        canonical_url="https://example.com/a",
+        title="Rivers",
+        text=RIVERS,
+        state="read",
+        fetch_state="provided",
     )
     embedder = FakeEmbedder(dimension=32)
     _chunk(old, article_id, RIVERS, embedder)
@@ -291,7 +312,9 @@ def test_a_library_before_m006_upgrades_without_loss(tmp_path: Path):
         "unread_ids, format, text, data) values ('2026-11-01T00:00:00Z', '2026-10-25T00:00:00Z', "
         "'2026-11-01T00:00:00Z', 'Old', '[1]', '[]', 'markdown', 'old text', '{}')"
     )
-    before = {t: old.execute(f"select * from {t}").fetchall() for t in ("articles", "chunks", "digests")}
+    before = {
+        t: old.execute(f"select * from {t}").fetchall() for t in ("articles", "chunks", "digests")
+    }
     old.conn.close()
     db = open_db(path)
     assert "sentence_vectors" in db.table_names()
@@ -301,3 +324,101 @@ def test_a_library_before_m006_upgrades_without_loss(tmp_path: Path):
     summaries, stats = summarise_articles(db, embedder, [ArticleStore(db).get(article_id)], 2)
     assert summaries[article_id] and stats.stored == count_sentence_vectors(db) > 0
     assert np.isfinite(stats.stored)
+
+
+# -- sentence vectors of articles not indexed yet (m010) ---------------------------------------
+
+
+def test_an_article_not_indexed_is_embedded_once_then_read_back(week_library):
+    ctx, ids = week_library
+    store = ArticleStore(ctx.db)
+    embedder = CountingEmbedder()
+    articles = [store.get(a) for a in ids[:3]]  # no chunks: summarised from their text
+    first, stats = summarise_articles(ctx.db, embedder, articles, 2)
+    assert stats.embedded > 0 and stats.stored > 0
+    assert count_article_sentence_vectors(ctx.db) == stats.stored
+    again, stats2 = summarise_articles(ctx.db, embedder, articles, 2)
+    assert again == first and stats2.embedded == 0 and stats2.reused == stats.stored
+    assert len(embedder.calls) == 1
+    # The text changes: only its new sentences are embedded, the old ones are dropped.
+    before = count_article_sentence_vectors(ctx.db)
+    store.update(ids[0], text=RIVERS.replace("1990s", "1980s"))
+    _, stats3 = summarise_articles(ctx.db, embedder, [store.get(ids[0])], 2)
+    assert stats3.embedded == 1 and count_article_sentence_vectors(ctx.db) == before
+    # Once indexed, its sentence vectors live beside the chunks and the article's go.
+    _chunk(ctx.db, ids[1], RIVERS, embedder)
+    summarise_articles(ctx.db, embedder, [store.get(ids[1])], 2)
+    rows = ctx.db.execute(
+        "select count(*) from article_sentence_vectors where article_id = ?", [ids[1]]
+    ).fetchone()[0]
+    assert rows == 0 and count_sentence_vectors(ctx.db) > 0
+    # Deleting an article takes its sentence vectors with it.
+    ctx.db.execute("delete from articles where id = ?", [ids[2]])
+    rows = ctx.db.execute(
+        "select count(*) from article_sentence_vectors where article_id = ?", [ids[2]]
+    ).fetchone()[0]
+    assert rows == 0
+
+
+def test_a_library_before_m010_upgrades_without_loss(tmp_path: Path):
+    path = tmp_path / "old.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="m010_article_sentence_vectors")
+    old.execute("PRAGMA foreign_keys = ON")
+    store = ArticleStore(old)
+    article_id = store.insert(
+        url="https://example.com/a",
+        canonical_url="https://example.com/a",
+        title="Rivers",
+        text=RIVERS,
+        state="read",
+        fetch_state="provided",
+    )
+    embedder = FakeEmbedder(dimension=32)
+    _chunk(old, article_id, RIVERS, embedder)
+    old.execute(
+        "insert into sentence_vectors (chunk_id, model, content_hash, vector) "
+        "select id, 'fake', 'h', x'00000000' from chunks"
+    )
+    tables = ("articles", "chunks", "sentence_vectors")
+    before = {t: old.execute(f"select * from {t}").fetchall() for t in tables}
+    old.conn.close()
+    db = open_db(path)
+    assert "article_sentence_vectors" in db.table_names()
+    for table, rows in before.items():
+        assert db.execute(f"select * from {table}").fetchall() == rows
+    unindexed = ArticleStore(db).insert(
+        url="https://example.com/b",
+        canonical_url="https://example.com/b",
+        title="More",
+        text=RIVERS,
+        state="read",
+        fetch_state="provided",
+    )
+    _, stats = summarise_articles(db, embedder, [ArticleStore(db).get(unindexed)], 2)
+    assert stats.stored == count_article_sentence_vectors(db) > 0
+
+
+def test_a_split_past_the_most_sections_folds_its_smallest_part_back():
+    # 24 articles: broad theme 100 holds 14 (over a third) and splits into four fine themes;
+    # five other sections make ten, over the seven a newsletter holds.
+    big = list(range(1, 15))
+    others = [Section(200 + n, f"other {n}", 1.0, 1.0, [20 + 3 * n, 21 + 3 * n]) for n in range(5)]
+    plan = SectionPlan([Section(100, "food", 9.0, 1.0, big), *others], [])
+    fine = {101: ("bread", 100), 102: ("pickles", 100), 103: ("soup", 100), 104: ("tea", 100)}
+    strengths = {a: [(101, 0.6)] for a in (1, 2, 3, 4)}
+    strengths |= {a: [(102, 0.6)] for a in (5, 6, 7)}
+    strengths |= {a: [(103, 0.6)] for a in (8, 9)}
+    strengths |= {a: [(104, 0.6)] for a in (10, 11)}
+    strengths |= {a: [] for a in (12, 13, 14)}  # no fine theme: stay under "food"
+    out = split_large(plan, strengths, fine, max_sections=7, max_share=1 / 3)
+    assert len(out.sections) <= 8
+    labels = [s.label for s in out.sections]
+    assert labels[:2] == ["bread", "pickles"] and "food" in labels
+    food = next(s for s in out.sections if s.label == "food")
+    assert len(food.article_ids) <= 24 / 3 and set(food.article_ids) >= {12, 13, 14}
+    assert sorted(a for s in out.sections for a in s.article_ids) == sorted(
+        big + [a for s in others for a in s.article_ids]
+    )
+    # without the cap nothing is folded back
+    assert len(split_large(plan, strengths, fine, max_sections=20).sections) == 10

@@ -159,8 +159,9 @@ def test_word_budget_keeps_the_best_sentence_and_drops_what_does_not_fit():
     full = summarize_text(text, embed, 2)
     assert len(full) == 2
     trimmed = summarize_text(text, embed, 2, word_budget=20)
-    assert len(trimmed) == 1 and trimmed[0] == full[0]
+    assert len(trimmed) == 1 and trimmed[0] == full[0]  # the opening kept, the rest dropped
     assert summarize_text(text, embed, 2, word_budget=1) == trimmed  # never empty
+
 
 # -- summaries that stand alone ------------------------------------------------------------
 
@@ -267,7 +268,8 @@ def test_a_sentence_that_leans_back_comes_only_after_its_antecedent():
 
 def test_summary_sentences_come_from_one_passage():
     harbour = " ".join(
-        f"The harbour at the river mouth saw {n} ships arrive with fish and grain." for n in range(12)
+        f"The harbour at the river mouth saw {n} ships arrive with fish and grain."
+        for n in range(12)
     )
     bakery = " ".join(
         f"The bakery by the old market sold {n} loaves of rye bread before noon." for n in range(12)
@@ -295,3 +297,135 @@ def test_a_text_of_only_short_sentences_still_gets_a_summary():
     embed = FakeEmbedder(dimension=32).embed
     assert summarize_text("Rivers are cleaner now.", embed, 2) == ["Rivers are cleaner now."]
     assert summarize_text("But it rose.", embed, 2) == []  # nothing that stands alone
+
+
+# -- openings, antecedents and repairs -------------------------------------------------------
+
+from reader.ml.standalone import close_quote, opens_mid_sentence, without_connective  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["them to the list of supported targets.", "and then the build finished.", "(or so we hoped)."],
+)
+def test_a_sentence_that_opens_mid_sentence_is_dangling(sentence):
+    assert opens_mid_sentence(sentence)
+    assert leans_back(sentence)
+    assert not stands_alone([sentence])
+
+
+@pytest.mark.parametrize(
+    "sentence", ["iPhone sales rose by a third.", "eBay cut its fees.", "42 ships came in."]
+)
+def test_names_written_in_lower_case_are_not_mid_sentence(sentence):
+    assert not opens_mid_sentence(sentence)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("But the river rose again in May.", "The river rose again in May."),
+        ("However, the survey found fewer otters.", "The survey found fewer otters."),
+        ("In fact kingfishers came back first.", "Kingfishers came back first."),
+        ("But it rose again in May.", "But it rose again in May."),  # "It" still leans back
+        ('"But the fish came back," she said.', '"But the fish came back," she said.'),
+        ("Butterflies returned to the meadow.", "Butterflies returned to the meadow."),
+    ],
+)
+def test_an_opening_connective_is_dropped_only_when_the_rest_stands_alone(sentence, expected):
+    assert without_connective(sentence) == expected
+
+
+def test_a_quotation_that_runs_on_is_closed():
+    assert close_quote('He said: "It will rain.') == 'He said: "It will rain."'
+    assert close_quote("She said: “It will rain.") == "She said: “It will rain.”"
+    assert close_quote('He said: "It will rain."') == 'He said: "It will rain."'
+    assert close_quote('A "quoted" word.') == 'A "quoted" word.'
+    assert is_prose(close_quote('He said: "It will rain.'))
+
+
+def _vectors(rows):
+    return np.asarray(rows, dtype=np.float32)
+
+
+def test_a_central_sentence_that_leans_back_opens_with_its_antecedent():
+    passages = [
+        [
+            "Rivers across the north flooded in the first week of March.",
+            "It was the wettest spring the valley has seen in a century.",
+            "Ducks were seen swimming down the main street of the town.",
+        ]
+    ]
+    # The leaning sentence is the most central one; its antecedent must come before it.
+    vectors = _vectors([[1.0, 0.2, 0.0], [1.0, 0.0, 0.0], [0.6, 0.0, 0.8]])
+    summary = summarize_passages(passages, vectors, 2)
+    assert summary == passages[0][:2]
+    assert stands_alone(summary)
+
+
+def test_a_sentence_elsewhere_joins_only_when_it_is_on_the_openings_subject():
+    first = [
+        "The harbour at the river mouth saw its busiest year since records began.",
+        "A storm in the spring closed the harbour for a week.",
+    ]
+    second = [
+        "The harbour will add a new quay for grain ships next year.",
+        "The bakery by the old market sold more rye bread than ever.",
+    ]
+    on_subject = [[1.0, 0.1, 0.0], [0.2, 1.0, 0.0], [0.9, 0.2, 0.1], [0.0, 0.1, 1.0]]
+    summary = summarize_passages([first, second], _vectors(on_subject), 2)
+    assert summary[0] == first[0]
+    assert "bakery" not in " ".join(summary)
+    assert second[0] in summary  # another passage, same subject
+
+
+def test_inline_html_and_block_quote_markers_are_not_summary_text():
+    text = (
+        "We will\n> designate a release in the latter\n> third of the year as Rust 2018.\n\n"
+        'The <code>Mutex</code> wants <a href="https://example.org">safe RCU</a>.</p> '
+        "<p>A Vec<T> or a Box<dyn Fn> is <em>fine</em>.\n"
+    )
+    assert paragraphs(text) == [
+        "We will designate a release in the latter third of the year as Rust 2018.",
+        "The Mutex wants safe RCU. A Vec<T> or a Box<dyn Fn> is fine.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Each of these produces an answer with no working.",
+        "Most of them were closed by noon.",
+        "Apart from that, the team has a backlog of interviews.",
+        "The plan is to provide a mirror for crates.",
+    ],
+)
+def test_a_quantity_or_a_plan_named_before_leans_back(sentence):
+    assert leans_back(sentence)
+
+
+def test_a_summary_opens_with_its_main_claim_then_keeps_the_articles_order():
+    passages = [
+        [
+            "My grandmother kept her recipes on index cards in a tin box.",
+            "The card showed not just the recipe but its history and its margin notes.",
+            "Her kitchen was small and always warm in winter.",
+        ]
+    ]
+    # The second sentence is the most central: it opens; the first follows as context.
+    vectors = _vectors([[0.9, 0.3, 0.0], [1.0, 0.0, 0.0], [0.0, 0.2, 1.0]])
+    summary = summarize_passages(passages, vectors, 2)
+    assert summary == [passages[0][1], passages[0][0]]
+
+
+def test_a_claim_that_leans_back_opens_with_the_sentence_it_leans_on():
+    passages = [
+        [
+            "The council voted to close the old bridge to cars next spring.",
+            "This will push traffic onto the ring road for at least two years.",
+            "Her kitchen was small and always warm in winter.",
+        ]
+    ]
+    vectors = _vectors([[0.8, 0.4, 0.0], [1.0, 0.0, 0.0], [0.0, 0.2, 1.0]])
+    summary = summarize_passages(passages, vectors, 2)
+    assert summary == passages[0][:2]

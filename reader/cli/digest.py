@@ -163,16 +163,19 @@ def _write(output: str, out: Path | None) -> None:
 
 
 def _report(digest_id: int | None, data: dict[str, Any], notes: list[str], out: Path | None) -> None:
-    from reader.services.digest.wording import count
+    from reader.services.digest.wording import NUMBER_WORDS, count
+
+    def number(n: int) -> str:
+        return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
 
     read = sum(len(s["articles"]) for s in data["sections"]) + len(data["also_read"])
     parts = [f"{count(read, 'piece')} read"]
     if data["sections"]:
         parts[0] += f" in {count(len(data['sections']), 'section')}"
     if data["also_read"] and data["sections"]:
-        parts.append(f"{data['also_read'].__len__()} under Also read")
+        parts.append(f"{number(len(data['also_read']))} under Also read")
     if data["unread"]:
-        parts.append(f"{len(data['unread'])} saved for later")
+        parts.append(f"{number(len(data['unread']))} saved for later")
     where = f" -> {out}" if out else ""
     what = f"Saved digest {digest_id}" if digest_id is not None else "Preview, not saved"
     echo(

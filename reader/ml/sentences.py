@@ -35,6 +35,13 @@ _SKIP_LINE = re.compile(
 )
 _TERMINAL_END = re.compile(r"""[.!?…:]["'”’)\]]*$""")
 _HEADING = re.compile(r"^#{1,6}\s+")
+_QUOTE_MARK = re.compile(r"^(?:>\s?)+")  # a Markdown block quote's markers
+# Inline HTML in Markdown ("<code>Mutex</code>", "<a href=...>"): the tags go, the words stay.
+# Only real HTML tag names: `Vec<T>` and `Box<dyn Fn>` are Rust, not HTML.
+_INLINE_TAG = re.compile(
+    r"</?(?:a|abbr|b|br|cite|code|del|details|div|em|i|img|ins|kbd|li|mark|ol|p|pre|q|s|"
+    r"samp|small|span|strong|sub|summary|sup|u|ul|var)(?:\s[^<>]*)?/?>"
+)
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _INLINE_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _REF_LINK = re.compile(r"\[([^\]^]+)\]\[[^\]]*\]")
@@ -96,7 +103,7 @@ def paragraphs(text: str) -> list[str]:
         if fenced or _SKIP_LINE.match(stripped):
             current = _flush(out, current)
             continue
-        line = _SPACES.sub(" ", _BULLET.sub("", stripped)).strip()
+        line = _SPACES.sub(" ", _BULLET.sub("", _QUOTE_MARK.sub("", stripped))).strip()
         if not line:
             current = _flush(out, current)
             in_list = False
@@ -141,6 +148,7 @@ def _clean_markdown(line: str) -> str:
     """Inline Markdown reduced to its words: links, emphasis, code ticks, headings."""
     line = _HEADING.sub("", line)
     line = _IMAGE.sub("", line)
+    line = _INLINE_TAG.sub("", line)
     line = _INLINE_LINK.sub(r"\1", line)
     line = _REF_LINK.sub(r"\1", line)
     line = _FOOTNOTE_REF.sub("", line)

@@ -28,6 +28,8 @@ REFERENCES = frozenset(
     former latter same above below thereby therein
     """.split()
 )
+# "Each of these", "Some of them": a quantity of something named before.
+_POINTING = frozenset("these those them this that which it".split())
 # Multi-word openers that lean back ("For example, ...", "In other words, ...").
 PHRASES = (
     "as a result",
@@ -91,6 +93,19 @@ PHRASES = (
     "the upshot",
     "the catch",
     "the problem is",
+    "the plan is",
+    "the goal is",
+    "the hope is",
+    "the question is",
+    "apart from that",
+    "apart from this",
+    "other than that",
+    "besides that",
+    "for this reason",
+    "for that reason",
+    "to do this",
+    "to do that",
+    "in the meantime",
     "the point is",
     "the idea is",
     "the first is",
@@ -106,8 +121,12 @@ PHRASES = (
 _FIRST_WORDS = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
 _LEADING_JUNK = re.compile(r"""^[\s"'“”‘’(\[*_—–-]+""")
 # Footnote markers: "[1]", "[^2]", "^3", "¹", "†", "1)" or "12." at the start, "[3]" inside.
-_FOOTNOTE_START = re.compile(r"^\s*(?:\[\^?\w{1,4}\]|\^\d+|[¹²³⁴-⁹⁰†‡*]+|\d{1,3}[.)]\s|\(\d{1,3}\)\s)")
-_FOOTNOTE_MARK = re.compile(r"\[\^?\d{1,3}\]|\[\^\w+\]|[¹²³⁴-⁹⁰]|\^\d{1,2}\b|(?<=[a-z][.,;])\d{1,2}(?=\s|$)")
+_FOOTNOTE_START = re.compile(
+    r"^\s*(?:\[\^?\w{1,4}\]|\^\d+|[¹²³⁴-⁹⁰†‡*]+|\d{1,3}[.)]\s|\(\d{1,3}\)\s)"
+)
+_FOOTNOTE_MARK = re.compile(
+    r"\[\^?\d{1,3}\]|\[\^\w+\]|[¹²³⁴-⁹⁰]|\^\d{1,2}\b|(?<=[a-z][.,;])\d{1,2}(?=\s|$)"
+)
 _CAPTION = re.compile(
     r"^\s*(?:image|images|photo|photograph|picture|figure|fig\.?|table|chart|graph|source|"
     r"credit|credits|caption|illustration|video|watch|listen|pictured|above|below|left|right|"
@@ -129,6 +148,21 @@ _TABLE = re.compile(r"\|.*\||\t.*\t")
 _TERMINAL = re.compile(r"""[.!?…]["'”’)\]]*$""")
 
 
+# Connectives that only link a sentence to the one before; without them it says the same thing.
+DROPPABLE = (
+    *"""but and so yet however also still indeed moreover furthermore meanwhile nevertheless
+    nonetheless besides plus anyway instead thus hence therefore again""".split(),
+    "in fact",
+    "in addition",
+    "after all",
+    "of course",
+)
+_DROPPABLE_WORDS = "|".join(d.replace(" ", r"\s+") for d in DROPPABLE)
+_DROPPABLE = re.compile(rf"^({_DROPPABLE_WORDS})\b,?\s+(?=[A-Za-z0-9])", re.I)
+# A word that starts lower-case but is a name ("iPhone", "eBay", "macOS").
+_MIXED_CASE = re.compile(r"^[a-z]+[A-Z]")
+
+
 def opening_words(sentence: str, n: int = 4) -> list[str]:
     """The first n words, lower-cased, quotes and brackets ignored."""
     return [w.lower().replace("’", "'") for w in _FIRST_WORDS.findall(sentence[:80])[:n]]
@@ -140,11 +174,48 @@ def leans_back(sentence: str) -> bool:
     words = opening_words(text)
     if not words:
         return False
+    if opens_mid_sentence(text):
+        return True
     first = words[0]
     if first in CONNECTIVES or first in REFERENCES:
         return True
+    if len(words) >= 3 and words[1] == "of" and words[2] in _POINTING:
+        return True  # "Each of these", "Most of them", "One of those"
     opener = " ".join(words)
     return any(opener == p or opener.startswith(p + " ") for p in PHRASES)
+
+
+def opens_mid_sentence(sentence: str) -> bool:
+    """Whether the text starts inside a sentence ("them to the list", "and then"): a lower-case
+    first word that is not a name written that way ("iPhone")."""
+    text = _LEADING_JUNK.sub("", sentence)
+    match = re.match(r"[^\W\d_]+", text)
+    return bool(match) and text[0].islower() and not _MIXED_CASE.match(match.group(0))
+
+
+def without_connective(sentence: str) -> str:
+    """The sentence without an opening connective that only links it to the one before
+    ("But the river rose." -> "The river rose."), when what is left stands alone; otherwise
+    the sentence as it is. Quotations are left as the speaker said them."""
+    match = _DROPPABLE.match(sentence)
+    if match is None:
+        return sentence
+    rest = sentence[match.end() :]
+    rest = rest[0].upper() + rest[1:]
+    return sentence if leans_back(rest) else rest
+
+
+def close_quote(sentence: str) -> str:
+    """A sentence that opens a quotation the next sentence goes on with, closed at its end
+    (`He said: "It will rain.` -> `He said: "It will rain."`)."""
+    stripped = sentence.rstrip()
+    if not stripped or stripped[-1] not in ".!?":
+        return sentence
+    if stripped.count('"') % 2 == 1 and not stripped.endswith('"'):
+        return stripped + '"'
+    if stripped.count("“") == stripped.count("”") + 1:
+        return stripped + "”"
+    return sentence
 
 
 def is_footnote(sentence: str) -> bool:

@@ -15,11 +15,18 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from reader.ml.sentences import group_passages, word_count
-from reader.ml.standalone import is_prose, leans_back, strip_footnote_marks
+from reader.ml.standalone import (
+    close_quote,
+    is_prose,
+    leans_back,
+    strip_footnote_marks,
+    without_connective,
+)
 
 EmbedFn = Callable[[list[str]], np.ndarray]
 
@@ -28,9 +35,10 @@ COVERAGE_WEIGHT = 0.2  # weight of the coverage gain against centrality
 OVERLAP_FLOOR = 0.3  # cosine below which two sentences are not considered overlapping
 MIN_WORDS = 6  # shorter lines are headings, captions or bylines
 MAX_WORDS = 80  # longer "sentences" are usually run-together paragraphs
-LEAD_WEIGHT = 0.3  # how much the first passage is preferred over later ones
-FIRST_WEIGHT = 1.0  # weight of the opening sentence (the main claim) in a summary's score
+LEAD_WEIGHT = 0.2  # how much the first passage is preferred over later ones
+SUMMARY_COVERAGE = 0.5  # the same, in `summarize_passages` (which also weighs the lead)
 START_CANDIDATES = 8  # opening sentences tried, most central first
+SUBJECT_FLOOR = 0.3  # cosine to the opening above which a sentence elsewhere is on its subject
 
 
 def lead(n_sentences: int, k: int) -> list[int]:
@@ -124,13 +132,14 @@ def summary_candidates(
     passages: Sequence[Sequence[str]], *, min_words: int = MIN_WORDS, max_words: int = MAX_WORDS
 ) -> list[list[str]]:
     """Per passage, the sentences a summary may use: whole prose sentences, footnote marks
-    removed. A passage keeps its order; a gap (a sentence left out) is kept as "" so that a
+    removed, a quotation that runs on closed, an opening "But" or "However," dropped when the
+    rest stands alone. A passage keeps its order; a gap (a sentence left out) is kept as "" so that a
     sentence leaning on a dropped one is never joined to an earlier one."""
     out = []
     for passage in passages:
         kept = []
         for sentence in passage:
-            clean = strip_footnote_marks(sentence)
+            clean = without_connective(close_quote(strip_footnote_marks(sentence)))
             ok = is_prose(clean) and min_words <= word_count(clean) <= max_words
             kept.append(clean if ok else "")
         out.append(kept)
@@ -148,13 +157,17 @@ def summarize_passages(
     word_budget: int | None = None,
     lead_weight: float = LEAD_WEIGHT,
 ) -> list[str]:
-    """Up to k sentences from one passage: the most central sentence that stands alone first,
-    then the passage's sentences that add most (one that leans back only right after the
-    sentence it leans on).
+    """Up to k sentences about one thing, the article's main claim first.
+
+    The opening is the most central sentence that stands alone, or a central sentence that
+    leans back together with the sentences it leans on, right before it. Then come the
+    sentences that add most: from the opening's passage, or from another passage when they
+    are on the opening's subject (cosine >= SUBJECT_FLOOR); a sentence that leans back only
+    with its antecedent right before it. After the opening, sentences keep the article's order.
 
     passages: from `summary_candidates` ("" marks a sentence left out); vectors: one row per
     non-empty sentence, in order. word_budget: stop before passing this many words (the
-    first sentence is always kept).
+    opening is always kept).
     """
     where = [(p, i) for p, passage in enumerate(passages) for i, s in enumerate(passage) if s]
     if len(where) != len(vectors):
@@ -169,65 +182,97 @@ def summarize_passages(
     order = np.array([p for p, _ in where], dtype=np.float64)
     base = centrality * (lengths / np.median(lengths)) ** LENGTH_POWER
     base = base * (1.0 + lead_weight / (1.0 + order))
-    similarity = np.clip((unit @ unit.T - OVERLAP_FLOOR) / (1.0 - OVERLAP_FLOOR), 0.0, 1.0)
-    best: tuple[float, list[int]] | None = None
+    cosine = unit @ unit.T
+    similarity = np.clip((cosine - OVERLAP_FLOOR) / (1.0 - OVERLAP_FLOOR), 0.0, 1.0)
+    sel = _Selection(where, [leans_back(t) for t in texts], base, similarity, cosine, lengths)
+    best: tuple[float, list[int], int] | None = None
     for start in np.argsort(-base, kind="stable")[:START_CANDIDATES]:
-        start = int(start)
-        if leans_back(texts[start]):
+        opening = sel.unit(int(start), ())
+        if opening is None or len(opening) > k:
             continue
         # The opening is chosen as if there were no budget: the budget trims, never reorders.
-        picked = _extend(start, where, texts, base, similarity, k, None, lengths)
-        covered = similarity[:, picked].max(axis=1).mean()
-        score = base[start] * FIRST_WEIGHT + base[picked[1:]].sum() + COVERAGE_WEIGHT * covered
+        picked = sel.extend(opening, k, None)
+        score = base[picked].sum() + SUMMARY_COVERAGE * similarity[:, picked].max(axis=1).mean()
         if best is None or score > best[0]:
-            best = (score, picked)
+            best = (score, picked, len(opening))
     if best is None:
         return []
-    picked = best[1]
+    _score, picked, n_open = best
     if word_budget is not None:
-        picked = _extend(picked[0], where, texts, base, similarity, k, word_budget, lengths)
-    return [texts[i] for i in picked]
+        picked = sel.extend(picked[:n_open], k, word_budget)
+    return [texts[j] for j in sel.reading_order(picked, n_open)]
 
 
-def _extend(
-    start: int,
-    where: list[tuple[int, int]],
-    texts: list[str],
-    base: np.ndarray,
-    similarity: np.ndarray,
-    k: int,
-    word_budget: int | None,
-    lengths: np.ndarray,
-) -> list[int]:
-    """The start sentence, then the sentences of its passage that add most, in reading order:
-    the start first, the others as the article has them, a sentence that leans back right
-    after the one it leans on (and only when that one is picked)."""
-    passage = where[start][0]
-    same = [j for j, (p, _i) in enumerate(where) if p == passage and j != start]
-    picked = [start]
-    used = float(lengths[start])
-    covered = similarity[:, start].copy()
-    while len(picked) < k:
-        positions = {where[j][1] for j in picked}
-        options = []
-        for j in same:
-            if j in picked:
-                continue
-            if leans_back(texts[j]) and where[j][1] - 1 not in positions:
-                continue
-            if word_budget is not None and used + lengths[j] > word_budget:
-                continue
-            gain = (np.maximum(covered, similarity[:, j]) - covered).mean()
-            options.append((base[j] + COVERAGE_WEIGHT * gain, j))
-        if not options:
-            break
-        _score, chosen = max(options)
-        picked.append(chosen)
-        used += float(lengths[chosen])
-        covered = np.maximum(covered, similarity[:, chosen])
-    rest = sorted(picked[1:], key=lambda j: where[j][1])
-    after_start = [j for j in rest if where[j][1] == where[start][1] + 1 and leans_back(texts[j])]
-    return [start, *after_start, *[j for j in rest if j not in after_start]]
+@dataclass
+class _Selection:
+    """What `summarize_passages` picks from: positions, lean-back flags and scores."""
+
+    where: list[tuple[int, int]]
+    leaning: list[bool]
+    base: np.ndarray
+    similarity: np.ndarray
+    cosine: np.ndarray
+    lengths: np.ndarray
+
+    def __post_init__(self) -> None:
+        self.index = {w: j for j, w in enumerate(self.where)}
+
+    def unit(self, j: int, picked: Sequence[int]) -> list[int] | None:
+        """Sentence j with the sentences it leans on (those not picked yet), in order; None
+        when it leans on a sentence the summary may not use (left out, or in no passage)."""
+        chain = [j]
+        while self.leaning[chain[0]]:
+            passage, i = self.where[chain[0]]
+            before = self.index.get((passage, i - 1))
+            if before is None:
+                return None
+            if before in picked:
+                break
+            chain.insert(0, before)
+        return chain
+
+    def extend(self, opening: list[int], k: int, word_budget: int | None) -> list[int]:
+        """The opening, then the units that add most per sentence, up to k sentences."""
+        picked = list(opening)
+        used = float(self.lengths[picked].sum())
+        covered = self.similarity[:, picked].max(axis=1)
+        head = opening[-1]
+        passage = self.where[head][0]
+        while len(picked) < k:
+            options = []
+            for j in range(len(self.where)):
+                if j in picked:
+                    continue
+                if self.where[j][0] != passage and self.cosine[head, j] < SUBJECT_FLOOR:
+                    continue
+                unit = self.unit(j, picked)
+                if unit is None or len(picked) + len(unit) > k:
+                    continue
+                size = float(self.lengths[unit].sum())
+                if word_budget is not None and used + size > word_budget:
+                    continue
+                gain = (np.maximum(covered, self.similarity[:, unit].max(axis=1)) - covered).mean()
+                options.append(
+                    ((self.base[unit].sum() + SUMMARY_COVERAGE * gain) / len(unit), j, unit)
+                )
+            if not options:
+                break
+            _score, _j, unit = max(options, key=lambda o: (o[0], -o[1]))
+            picked.extend(unit)
+            used += float(self.lengths[unit].sum())
+            covered = np.maximum(covered, self.similarity[:, unit].max(axis=1))
+        return picked
+
+    def reading_order(self, picked: list[int], n_open: int) -> list[int]:
+        """The opening, the sentences that lean on its end, then the rest as the article has
+        them (a sentence that leans back is then right after the one it leans on)."""
+        rest = sorted(picked[n_open:], key=lambda j: self.where[j])
+        follow: list[int] = []
+        passage, i = self.where[picked[n_open - 1]]
+        while (after := self.index.get((passage, i + 1))) in rest and self.leaning[after]:
+            follow.append(after)
+            i += 1
+        return [*picked[:n_open], *follow, *[j for j in rest if j not in follow]]
 
 
 _ROUGE_TOKEN = re.compile(r"[a-z0-9]+")

@@ -45,6 +45,13 @@ CREATE TABLE "_sqlite_migrations" (
    "name" TEXT,
    "applied_at" TEXT
 );
+CREATE TABLE article_sentence_vectors (
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            content_hash TEXT NOT NULL,    -- sha256 of the sentence as the summariser reads it
+            vector BLOB NOT NULL,          -- float32, little-endian
+            PRIMARY KEY (article_id, model, content_hash)
+        ) WITHOUT ROWID;
 CREATE TABLE "article_tags" (
    "article_id" INTEGER REFERENCES "articles"("id"),
    "tag" TEXT,

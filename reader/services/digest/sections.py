@@ -38,6 +38,8 @@ class Section:
     weight: float
     lift: float
     article_ids: list[int] = field(default_factory=list)
+    theme_label: str = ""  # the theme's own label when `label` is a heading made for it
+    made: bool = False  # `label` is a word picked from the articles, not the theme's name
 
 
 @dataclass
@@ -144,15 +146,20 @@ def split_large(
     max_share: float = MAX_SHARE,
     min_split: int = MIN_SPLIT,
     min_strength: float = MIN_STRENGTH,
+    max_sections: int = MAX_SECTIONS,
 ) -> SectionPlan:
     """Split each section over `max_share` of the digest by its fine themes.
 
     fine: fine theme id -> (label, broad parent id). An article goes under the fine theme of
     its section it is most about; fine themes with a single article give it back to the
-    broad section, which keeps what no fine theme took.
+    broad section, which keeps what no fine theme took. While there are more than
+    `max_sections` sections, the smallest split-off section goes back to its broad section
+    when that stays within `max_share`.
     """
     total = sum(len(s.article_ids) for s in plan.sections) + len(plan.also_read)
     out: list[Section] = []
+    parents: dict[int, int] = {}  # split-off fine theme -> the broad theme it came from
+    original = {s.theme_id: list(s.article_ids) for s in plan.sections}
     for section in plan.sections:
         size = len(section.article_ids)
         if size <= max_share * total or size < min_split:
@@ -180,6 +187,24 @@ def split_large(
         if rest:
             ids = [a for a in section.article_ids if a in set(rest)]
             out.append(Section(section.theme_id, section.label, section.weight, section.lift, ids))
+        parents.update({theme_id: section.theme_id for theme_id in kept})
+    while len(out) > max_sections:
+        folded = False
+        for child in sorted(out, key=lambda c: (len(c.article_ids), -out.index(c))):
+            parent_id = parents.get(child.theme_id)
+            home = next((c for c in out if c.theme_id == parent_id), None)
+            if home is None or home is child:
+                continue
+            if len(home.article_ids) + len(child.article_ids) > max_share * total:
+                continue
+            home.article_ids = [
+                a for a in original[parent_id] if a in {*home.article_ids, *child.article_ids}
+            ]
+            out.remove(child)
+            folded = True
+            break
+        if not folded:
+            break
     return SectionPlan(out, plan.also_read)
 
 
@@ -199,6 +224,7 @@ class Trend:
     rising: list[str]  # more present than in the previous window
     fading: list[str]  # present before, much less now
     compared: bool  # whether there was a previous window to compare with
+    prose: list[str] | None = None  # the top sections' names that may enter a sentence
 
 
 def describe_trend(
@@ -215,8 +241,10 @@ def describe_trend(
     current/previous: each theme's mean strength over the window's read articles.
     """
     top = [s.label for s in plan.sections[:top_n]]
+    # A word picked from the articles to head a section ("downloading") names no thread in prose.
+    prose = [s.label for s in plan.sections[:top_n] if not s.made or len(s.label.split()) > 1]
     if not previous:
-        return Trend(top, [], [], compared=False)
+        return Trend(top, [], [], compared=False, prose=prose)
     changes = {t: current.get(t, 0.0) - previous.get(t, 0.0) for t in labels}
     section_ids = {s.theme_id for s in plan.sections}
     rising = sorted(
@@ -226,7 +254,9 @@ def describe_trend(
         (t for t in labels if t not in section_ids and changes[t] <= -min_change),
         key=lambda t: changes[t],
     )
-    return Trend(top, [labels[t] for t in rising[:2]], [labels[t] for t in fading[:2]], True)
+    return Trend(
+        top, [labels[t] for t in rising[:2]], [labels[t] for t in fading[:2]], True, prose=prose
+    )
 
 
 def intro_line(trend: Trend, n_read: int, words: WindowWords, n_saved: int = 0) -> str:
@@ -239,7 +269,8 @@ def intro_line(trend: Trend, n_read: int, words: WindowWords, n_saved: int = 0) 
         saved = count(n_saved, "piece") if n_saved else "a few things"
         return f"I did not finish anything {when}, but I saved {saved} for later."
     line = f"{words.sentence_start()} I read {count(n_read, 'piece')}"
-    readable = [t for t in trend.top if reads_as_words(t)]
+    named = trend.top if trend.prose is None else trend.prose
+    readable = [t for t in named if reads_as_words(t)]
     if n_read == 1:
         return line + (f", on {readable[0]}." if readable else ".")
     if readable and n_read >= 3:

@@ -21,6 +21,7 @@ from reader.ml.embedder import Embedder
 from reader.models import Article
 from reader.render.digest import render_digest
 from reader.services.context import LibraryContext
+from reader.services.digest.headings import capitalised, section_heading
 from reader.services.digest.polish import polish_items
 from reader.services.digest.records import DigestRecord, DigestRecords
 from reader.services.digest.sections import (
@@ -45,6 +46,8 @@ from reader.storage.articles import ArticleStore
 
 SUMMARY_SENTENCES = 2  # "a line or two"
 SUMMARY_WORDS = 60  # ...but one long sentence is enough on its own
+MIN_SECTIONED = 2  # a digest of this many pieces or fewer is one list, with no headings
+HEADING_CHARS = 4000  # how much of an article a section heading is looked for in
 # Read in the window: finished (read or archived) with read_at inside it.
 READ_WHERE = (
     "read_at >= ? and read_at < ? and duplicate_of is null "
@@ -146,6 +149,7 @@ class DigestService:
         if not read and not unread:
             raise NotEnoughData(self._nothing_message(words, since, now))
         plan, trend_parts = self._group(read, window, notes)
+        self._head(plan, read)
         items = {a.id: self._item(a) for a in read}
         use_llm = self.ctx.settings.llm_polish if polish is None else polish
         stats = self._summarise([items[a.id] for a in read], read, everything=use_llm)
@@ -243,7 +247,38 @@ class DigestService:
             if prev_ids
             else None
         )
+        if len(ids) <= MIN_SECTIONED or (len(plan.sections) == 1 and not plan.also_read):
+            # One or two pieces, or all under one theme: a plain list reads better than a
+            # heading over everything.
+            plan = SectionPlan([], ids)
         return plan, {"current": current, "previous": previous, "labels": labels}
+
+    def _head(self, plan: SectionPlan, read: list[Article]) -> None:
+        """Each section headed by words: its theme's name, else a phrase its articles share."""
+        source = self._theme_source()
+        keywords_of = getattr(source, "keywords", None)
+        keywords = keywords_of() if keywords_of is not None and plan.sections else {}
+        named_of = getattr(source, "named", None)
+        named = named_of() if named_of is not None and plan.sections else set()
+        texts_of = {
+            a.id: f"{a.title or ''}\n{(a.text or '')[:HEADING_CHARS]}" for a in read
+        }
+        taken: list[str] = []
+        for section in plan.sections:
+            texts = [texts_of[a] for a in section.article_ids]
+            mine = set(section.article_ids)
+            others = [text for a, text in texts_of.items() if a not in mine]
+            heading = section_heading(
+                section.label,
+                keywords.get(section.theme_id, []),
+                texts,
+                taken=taken,
+                named=section.theme_id in named,
+                others=others,
+            )
+            section.made = heading != section.label
+            section.theme_label, section.label = section.label, heading
+            taken.append(heading)
 
     def _item(self, article: Article) -> dict[str, Any]:
         url = article.canonical_url or article.url
@@ -332,6 +367,8 @@ class DigestService:
                 {
                     "theme_id": section.theme_id,
                     "label": section.label,
+                    "heading": capitalised(section.label),
+                    "theme": section.theme_label or section.label,
                     "weight": section.weight,
                     "lift": section.lift,
                     "articles": articles,
@@ -417,6 +454,14 @@ class StoredThemes:
     def section_labels(self) -> dict[int, str]:
         themes = self.service.list_themes("broad") or self.service.list_themes()
         return {t.id: t.title for t in themes}
+
+    def keywords(self) -> dict[int, list[str]]:
+        """Each theme's keywords, best first (broad and fine)."""
+        return {t.id: list(t.keywords) for t in self.service.list_themes()}
+
+    def named(self) -> set[int]:
+        """The themes the user named themselves."""
+        return {t.id for t in self.service.list_themes() if t.name}
 
     def fine_labels(self) -> dict[int, tuple[str, int]]:
         """Fine themes under a broad one: id -> (label, broad parent id)."""

@@ -3,7 +3,8 @@
 An article that is indexed is summarised passage by passage from its chunks: the sentences of
 each chunk are embedded once and kept beside it (`sentence_vectors`), so drafting again, or
 drafting an overlapping window, runs the model only on what it has never seen. An article
-not indexed yet (or whose text changed since) is summarised from its text, embedded now.
+not indexed yet (or whose text changed since) is summarised from its text, its sentence
+vectors kept by article (`article_sentence_vectors`) until it is indexed.
 """
 
 from __future__ import annotations
@@ -19,15 +20,26 @@ from reader.ml.sentences import group_passages, split_sentences
 from reader.ml.summary import summarize_passages, summary_candidates
 from reader.models import Article
 from reader.storage.chunks import article_chunks
-from reader.storage.sentences import get_sentence_vectors, put_sentence_vectors, sentence_hash
+from reader.storage.sentences import (
+    drop_article_sentence_vectors,
+    get_article_sentence_vectors,
+    get_sentence_vectors,
+    put_article_sentence_vectors,
+    put_sentence_vectors,
+    sentence_hash,
+)
+
+# Where a sentence vector is kept: ("chunk", chunk id, hash) or ("article", article id, hash).
+Key = tuple[str, int, str]
 
 
 @dataclass
 class _Plan:
-    """One article's candidate passages and, per candidate, its key or None (not kept)."""
+    """One article's candidate passages and, per candidate sentence, where it is kept."""
 
     passages: list[list[str]]
-    keys: list[tuple[int, str] | None] = field(default_factory=list)
+    indexed: bool
+    keys: list[Key] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
 
 
@@ -56,16 +68,12 @@ def summarise_articles(
     """
     plans = {a.id: _plan(db, a, clean) for a in articles}
     stats = SummaryStats()
-    wanted = [key for p in plans.values() for key in p.keys if key is not None]
-    known = (
-        get_sentence_vectors(db, embedder.model_id, sorted({c for c, _ in wanted}))
-        if reuse
-        else {}
-    )
+    wanted = [key for p in plans.values() for key in p.keys]
+    known = _known(db, embedder.model_id, wanted, plans) if reuse else {}
     todo: dict[str, None] = {}
     for plan in plans.values():
         for key, text in zip(plan.keys, plan.texts, strict=True):
-            if key is None or key not in known:
+            if key not in known:
                 todo.setdefault(text)
     fresh: dict[str, np.ndarray] = {}
     if todo:
@@ -74,18 +82,8 @@ def summarise_articles(
         fresh = dict(zip(texts, vectors, strict=True))
         stats.embedded = len(texts)
     stats.reused = sum(1 for key in wanted if key in known)
-    new_keys = sorted({key for key in wanted if key not in known}) if reuse and fresh else []
-    if new_keys:
-        by_key = {
-            key: text
-            for plan in plans.values()
-            for key, text in zip(plan.keys, plan.texts, strict=True)
-            if key is not None
-        }
-        put_sentence_vectors(
-            db, embedder.model_id, new_keys, np.stack([fresh[by_key[k]] for k in new_keys])
-        )
-        stats.stored = len(new_keys)
+    if reuse and fresh:
+        stats.stored = _keep(db, embedder.model_id, plans, known, fresh)
     out: dict[int, list[str]] = {}
     for article_id, plan in plans.items():
         if not plan.texts:
@@ -93,7 +91,7 @@ def summarise_articles(
             continue
         vectors = np.stack(
             [
-                known[key] if key is not None and key in known else fresh[text]
+                known[key] if key in known else fresh[text]
                 for key, text in zip(plan.keys, plan.texts, strict=True)
             ]
         )
@@ -101,24 +99,84 @@ def summarise_articles(
     return out, stats
 
 
+def _known(
+    db: Database, model: str, wanted: list[Key], plans: dict[int, _Plan]
+) -> dict[Key, np.ndarray]:
+    """The kept vectors of the wanted keys; article-level ones of indexed articles dropped."""
+    chunk_ids = sorted({owner for kind, owner, _ in wanted if kind == "chunk"})
+    article_ids = sorted({owner for kind, owner, _ in wanted if kind == "article"})
+    known: dict[Key, np.ndarray] = {
+        ("chunk", owner, digest): vector
+        for (owner, digest), vector in get_sentence_vectors(db, model, chunk_ids).items()
+    }
+    known.update(
+        (("article", owner, digest), vector)
+        for (owner, digest), vector in get_article_sentence_vectors(db, model, article_ids).items()
+    )
+    indexed = [article_id for article_id, plan in plans.items() if plan.indexed]
+    if indexed:
+        drop_article_sentence_vectors(db, indexed)
+    return known
+
+
+def _keep(
+    db: Database,
+    model: str,
+    plans: dict[int, _Plan],
+    known: dict[Key, np.ndarray],
+    fresh: dict[str, np.ndarray],
+) -> int:
+    """Store the vectors just computed under their keys; how many were kept."""
+    new: dict[Key, str] = {}
+    for plan in plans.values():
+        for key, text in zip(plan.keys, plan.texts, strict=True):
+            if key not in known:
+                new.setdefault(key, text)
+    chunk_keys = sorted(key for key in new if key[0] == "chunk")
+    if chunk_keys:
+        put_sentence_vectors(
+            db,
+            model,
+            [(owner, digest) for _, owner, digest in chunk_keys],
+            np.stack([fresh[new[key]] for key in chunk_keys]),
+        )
+    article_keys = sorted(key for key in new if key[0] == "article")
+    if article_keys:
+        changed = {owner for _, owner, _ in article_keys}
+        current = {
+            article_id: {digest for _, _, digest in plans[article_id].keys}
+            for article_id in changed
+        }
+        put_article_sentence_vectors(
+            db,
+            model,
+            [(owner, digest) for _, owner, digest in article_keys],
+            np.stack([fresh[new[key]] for key in article_keys]),
+            current=current,
+        )
+    return len(new)
+
+
 def _plan(db: Database, article: Article, clean: Callable[[int, str], str] | None) -> _Plan:
     def cleaned(value: str) -> str:
         return clean(article.id, value) if clean is not None else value
 
     text = article.text or ""
-    chunks = article_chunks(db, article.id) if text.strip() and _fresh_chunks(db, article.id) else []
+    chunks = (
+        article_chunks(db, article.id) if text.strip() and _fresh_chunks(db, article.id) else []
+    )
     if chunks:
         passages = summary_candidates([split_sentences(cleaned(c.text)) for c in chunks])
-        owners = [c.id for c in chunks]
+        owners = [("chunk", c.id) for c in chunks]
     else:
         passages = summary_candidates(group_passages(cleaned(text)))
-        owners = [None] * len(passages)
-    plan = _Plan(passages)
-    for owner, passage in zip(owners, passages, strict=True):
+        owners = [("article", article.id)] * len(passages)
+    plan = _Plan(passages, indexed=bool(chunks))
+    for (kind, owner), passage in zip(owners, passages, strict=True):
         for sentence in passage:
             if sentence:
                 plan.texts.append(sentence)
-                plan.keys.append(None if owner is None else (owner, sentence_hash(sentence)))
+                plan.keys.append((kind, owner, sentence_hash(sentence)))
     return plan
 
 
