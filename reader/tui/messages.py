@@ -51,6 +51,14 @@ class PageLoaded(Message):
 
 
 @dataclass
+class ListingCounted(Message):
+    """How many articles a listing matches, counted after its first page was shown."""
+
+    listing: Any
+    total: int
+
+
+@dataclass
 class ArticleLoaded(Message):
     """One article, with its text, notes and highlights (after a load or a change)."""
 

@@ -15,7 +15,7 @@ from textual.worker import Worker, get_current_worker
 from reader.models import Article
 from reader.services.library.browse import SHOWS, SORTS, LibraryPage, Listing
 from reader.tui.format import fetch_state, queue_cells, title_of
-from reader.tui.messages import PageLoaded, WorkFinished, WorkProgress
+from reader.tui.messages import ListingCounted, PageLoaded, WorkFinished, WorkProgress
 from reader.tui.screens.base import ScreenBasics
 from reader.tui.screens.modals import AddArticles, Confirm, TextPrompt
 from reader.tui.widgets import ActivityBar, QueueTable
@@ -83,9 +83,11 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         self.order: list[int] = []
         self.selected: set[int] = set()
         self.listing = Listing()
-        self.total = 0
+        self.total: int | None = 0  # None while the listing is being counted
+        self.more = False  # whether the listing goes on past the loaded rows
         self.loading_more = False
         self.columns: tuple[tuple[str, int], ...] = ()
+        self.shown_listing: Listing | None = None  # the listing the table shows now
 
     @property
     def status(self) -> str:
@@ -120,22 +122,38 @@ class LibraryScreen(ScreenBasics, Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="list")
     def load_page(self, listing: Listing, offset: int, limit: int) -> None:
-        from reader.services.library.browse import browse
+        """The first rows at once; the count of the whole listing (a scan) after them."""
+        from reader.services.library.browse import browse, count_listing
 
-        page = browse(self.services.ctx, listing, offset=offset, limit=limit)
-        if not get_current_worker().is_cancelled:
-            self.post_message(PageLoaded(listing, page))
+        worker = get_current_worker()
+        page = browse(self.services.ctx, listing, offset=offset, limit=limit, count=False)
+        if worker.is_cancelled:
+            return
+        self.post_message(PageLoaded(listing, page))
+        if page.total < 0:
+            total = count_listing(self.services.ctx, listing)
+            if not worker.is_cancelled:
+                self.post_message(ListingCounted(listing, total))
 
     def on_page_loaded(self, message: PageLoaded) -> None:
         if message.listing != self.listing:
             return  # the filter or order changed while this page was loading
         page: LibraryPage = message.page
         self.loading_more = False
+        if page.offset == 0 and self.same_rows(page):
+            # Another key, the same articles: nothing on the table to redraw.
+            self.shown_listing = message.listing
+            self.total = page.total if page.total >= 0 else None
+            self.more = self.total is None or len(self.order) < self.total
+            self.show_status()
+            return
         if page.offset == 0:
             current = self.current_id()
             row = self.query_one("#queue", DataTable).cursor_row
             self.articles, self.order, self.themes = {}, [], {}
-            self.total = page.total
+            self.total = page.total if page.total >= 0 else None
+        self.more = (len(self.order) + len(page.articles) < self.total if self.total is not None
+                     else bool(page.articles))
         for article in page.articles:
             if article.id not in self.articles:
                 self.order.append(article.id)
@@ -144,12 +162,29 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         if page.offset == 0:
             self.selected &= set(self.articles)
         if page.offset == 0:
+            self.shown_listing = message.listing
             self.redraw(keep=current, row=row)
         else:
             table = self.query_one("#queue", DataTable)
             for article in page.articles:
                 if str(article.id) not in table.rows:
                     table.add_row(*self.cells(article), key=str(article.id))
+            self.show_status()
+
+    def same_rows(self, page: LibraryPage) -> bool:
+        """Whether a first page shows exactly the rows loaded now, each as it is drawn."""
+        if self.selected or not self.order or len(page.articles) != len(self.order) or not self.columns:
+            return False
+        return all(
+            a.id == i and a == self.articles[i]
+            and page.top_themes.get(a.id) == self.themes.get(a.id)
+            for a, i in zip(page.articles, self.order, strict=True)
+        )
+
+    def on_listing_counted(self, message: ListingCounted) -> None:
+        if message.listing == self.listing:
+            self.total = message.total
+            self.more = len(self.order) < message.total
             self.show_status()
 
     def cells(self, article: Article) -> list:
@@ -208,8 +243,12 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         table.refresh()
 
     def show_status(self) -> None:
-        parts = [f"{len(self.order):,} of {self.total:,} shown" if len(self.order) < self.total
-                 else f"{self.total:,} article{'s' if self.total != 1 else ''}"]
+        if self.total is None:
+            parts = [f"{len(self.order):,} shown, counting…"]
+        elif len(self.order) < self.total:
+            parts = [f"{len(self.order):,} of {self.total:,} shown"]
+        else:
+            parts = [f"{self.total:,} article{'s' if self.total != 1 else ''}"]
         if self.listing.words:
             parts.append(f"filter “{self.listing.words}”")
         sort = self.listing.sort.replace("_", " ")
@@ -221,13 +260,13 @@ class LibraryScreen(ScreenBasics, Screen[None]):
             parts.append("! fetch failed (F retries)")
         if "queued" in states:
             parts.append("○ not fetched yet (f)")
-        self.query_one("#library-status", Static).update(" · ".join(parts))
+        # One line high in the CSS: no layout pass (a full repaint of the screen) for new words.
+        self.query_one("#library-status", Static).update(" · ".join(parts), layout=False)
 
     @on(DataTable.RowHighlighted, "#queue")
     def near_the_end(self, event: DataTable.RowHighlighted) -> None:
         table = event.data_table
-        more = len(self.order) < self.total
-        if more and not self.loading_more and event.cursor_row >= table.row_count - MORE_AT:
+        if self.more and not self.loading_more and event.cursor_row >= table.row_count - MORE_AT:
             self.loading_more = True
             self.load_more(self.listing, len(self.order))
 

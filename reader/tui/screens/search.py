@@ -44,6 +44,7 @@ class SearchScreen(ScreenBasics, Screen[None]):
         self.mode = MODES[0]
         self.query_text = ""
         self.focus_after = False
+        self.shown_query: tuple[str, str] | None = None  # (query, mode) of the results shown
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -103,6 +104,7 @@ class SearchScreen(ScreenBasics, Screen[None]):
             return  # an older query finished after a newer one was asked
         results = self.query_one("#search-results", OptionList)
         results.loading = False
+        self.shown_query = (message.query, message.mode)
         results.clear_options()
         results.add_options(Option(search_hit(hit), id=str(hit.article_id)) for hit in message.hits)
         if message.error:
