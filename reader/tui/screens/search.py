@@ -45,6 +45,7 @@ class SearchScreen(ScreenBasics, Screen[None]):
         self.query_text = ""
         self.focus_after = False
         self.shown_query: tuple[str, str] | None = None  # (query, mode) of the results shown
+        self.status_text = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -70,7 +71,7 @@ class SearchScreen(ScreenBasics, Screen[None]):
     def typed(self, event: Input.Changed) -> None:
         """Keyword search is quick enough to answer every key; meaning waits for enter."""
         if self.mode == "keyword" and event.value.strip():
-            self.run_query(event.value)
+            self.run_query(event.value, quiet=True)
 
     @on(RadioSet.Changed, "#search-mode")
     def mode_changed(self, event: RadioSet.Changed) -> None:
@@ -78,15 +79,22 @@ class SearchScreen(ScreenBasics, Screen[None]):
         if self.query_text:
             self.run_query(self.query_text)
 
-    def run_query(self, text: str) -> None:
+    def run_query(self, text: str, *, quiet: bool = False) -> None:
+        """Search for `text`; `quiet` (a key typed in keyword mode, answered in a few ms) keeps
+        the results and status as they are until the answer comes, instead of a loading screen.
+        """
         self.query_text = text.strip()
         if not self.query_text:
             return
-        self.query_one("#search-results", OptionList).loading = True
-        self.query_one("#search-status", Static).update(
-            f"Searching ({self.mode})… the first search loads the model."
-        )
+        if not quiet:
+            self.query_one("#search-results", OptionList).loading = True
+            self.show_status(f"Searching ({self.mode})… the first search loads the model.")
         self.search(self.query_text, self.mode)
+
+    def show_status(self, text: str) -> None:
+        if text != self.status_text:  # an unchanged line costs no layout pass
+            self.status_text = text
+            self.query_one("#search-status", Static).update(Content(terminal_safe(text)))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def search(self, query: str, mode: str) -> None:
@@ -103,7 +111,8 @@ class SearchScreen(ScreenBasics, Screen[None]):
         if (message.query, message.mode) != (self.query_text, self.mode):
             return  # an older query finished after a newer one was asked
         results = self.query_one("#search-results", OptionList)
-        results.loading = False
+        if results.loading:
+            results.loading = False
         self.shown_query = (message.query, message.mode)
         results.clear_options()
         results.add_options(Option(search_hit(hit), id=str(hit.article_id)) for hit in message.hits)
@@ -114,7 +123,7 @@ class SearchScreen(ScreenBasics, Screen[None]):
             status = f"{count} result{'s' if count != 1 else ''} ({message.mode})"
             if message.notices:
                 status += " · " + " · ".join(message.notices)
-        self.query_one("#search-status", Static).update(Content(terminal_safe(status)))
+        self.show_status(status)
         if message.hits:
             results.highlighted = 0
             if self.focus_after:  # after enter, leave the box so the screen keys work
@@ -123,7 +132,7 @@ class SearchScreen(ScreenBasics, Screen[None]):
 
     def worker_failed(self, worker: Worker) -> None:
         self.query_one("#search-results", OptionList).loading = False
-        self.query_one("#search-status", Static).update("")
+        self.show_status("")
 
     # -- moving around -------------------------------------------------------------
     @on(OptionList.OptionSelected, "#search-results")
