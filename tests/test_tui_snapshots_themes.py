@@ -58,12 +58,14 @@ def trained(template: Path, reader_home: Path, monkeypatch):
 
 def make(ctx):
     from reader.services.digest.service import DigestService
+    from reader.services.search.service import SearchService
     from reader.services.themes.service import ThemeService
     from reader.tui.app import make_app
 
     fake = fake_embedder()
     return make_app(ctx, themes=ThemeService(ctx, embed=fake.embed),
-                    digest=DigestService(ctx, embedder=fake))
+                    digest=DigestService(ctx, embedder=fake),
+                    search=SearchService(ctx, embedder=fake))
 
 
 SCENARIOS = {
@@ -71,6 +73,10 @@ SCENARIOS = {
     "map": ("5",),
     "digest": ("4",),
     "digest_30_days": ("4", "down", "down", "enter"),
+    # Semantic search for sailing words, steered toward the baking theme and away from
+    # the astronomy one: two chips under the query.
+    "search_steered": ("2", "ctrl+t", *"tiller harbour", "enter", "plus", *"proofing", "enter",
+                       "minus", *"eclipse", "enter"),
 }
 
 

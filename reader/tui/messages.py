@@ -85,6 +85,15 @@ class SearchFinished(Message):
 
 
 @dataclass
+class ThemesToPick(Message):
+    """The themes to choose one from, to steer a search toward (plus) or away from (minus)."""
+
+    direction: str
+    themes: list[Any]
+    error: str | None = None
+
+
+@dataclass
 class ThemesLoaded(Message):
     """Every shown theme with its activity per month; `error` says why there are none."""
 
