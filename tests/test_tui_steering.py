@@ -84,3 +84,34 @@ async def test_steering_without_themes_says_how_to_get_them(ctx) -> None:
         await settle(pilot)
         assert not isinstance(app.screen, ThemePicker)
         assert any("train them" in n.message for n in app._notifications)
+
+
+async def test_next_order_in_the_library_with_each_reason(library) -> None:
+    from textual.widgets import DataTable, Static
+
+    from reader.services.themes.next import rank_next
+
+    ranked = rank_next(library, limit=None).items
+    app = make_app(library)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one("#queue", DataTable)
+        shown = [int(table.coordinate_to_cell_key((r, 0)).row_key.value)
+                 for r in range(table.row_count)]
+        assert shown[:len(ranked)] == [i.id for i in ranked]  # unread, best first
+        assert len(shown) == 64  # then every other article
+        status = str(screen.query_one("#library-status", Static).render())
+        assert "what to read next first" in status
+        reason = screen.query_one("#next-reason", Static)
+        await pilot.press("g")  # the cursor stayed on its article; to the top
+        assert reason.display and str(reason.render()) == f"Next because: {ranked[0].reason}"
+        await pilot.press("j")
+        assert str(reason.render()) == f"Next because: {ranked[1].reason}"
+        await pilot.press("G")
+        assert "Not ranked" in str(reason.render())
+        await pilot.press("s")  # the next order in the cycle: back to columns
+        await settle(pilot)
+        assert not reason.display
