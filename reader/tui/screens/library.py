@@ -68,8 +68,8 @@ class LibraryScreen(LibraryActions, ScreenBasics, Screen[None]):
         self.loading_more = False
         self.columns: tuple[tuple[str, int], ...] = ()
         self.shown_listing: Listing | None = None  # the listing the table shows now
-        # The `next` ranking (ids best first, id -> reason), computed once in a worker.
-        self.next_rank: tuple[list[int], dict[int, str]] | None = None
+        # The `next` ranking (ids best first, id -> reason, what it left out), computed once.
+        self.next_rank: tuple[list[int], dict[int, str], list[str]] | None = None
 
     @property
     def status(self) -> str:
@@ -132,6 +132,7 @@ class LibraryScreen(LibraryActions, ScreenBasics, Screen[None]):
             self.total = page.total if page.total >= 0 else None
             self.more = self.total is None or len(self.order) < self.total
             self.show_status()
+            self.show_reason()
             return
         if page.offset == 0:
             current = self.current_id()
@@ -282,12 +283,14 @@ class LibraryScreen(LibraryActions, ScreenBasics, Screen[None]):
 
             self.post_message(WorkProgress("next", "ranking what to read next", 0))
             try:
-                ranked = rank_next(self.services.ctx, limit=None).items
+                result = rank_next(self.services.ctx, limit=None)
             except ReaderError as exc:
                 self.post_message(WorkFinished("next", f"no ranking yet: {exc}", failed=True))
                 return None
-            self.next_rank = ([i.id for i in ranked], {i.id: i.reason for i in ranked})
-            self.post_message(WorkFinished("next", f"{len(ranked)} unread articles ranked"))
+            self.next_rank = ([i.id for i in result.items], {i.id: i.reason for i in result.items},
+                              list(result.notes))
+            self.post_message(WorkFinished("next", f"{len(result.items)} unread articles ranked",
+                                           list(result.notes)))
         return browse_in_order(self.services.ctx, listing, self.next_rank[0], offset=offset,
                                limit=limit)
 
@@ -298,11 +301,14 @@ class LibraryScreen(LibraryActions, ScreenBasics, Screen[None]):
         if not line.display:
             return
         article_id = self.current_id()
-        reasons = self.next_rank[1] if self.next_rank else {}
-        if article_id is None:
-            text = ""
-        elif article_id in reasons:
-            text = f"Next because: {reasons[article_id]}"
+        reasons, notes = (self.next_rank[1], self.next_rank[2]) if self.next_rank else ({}, [])
+        article = self.articles.get(article_id) if article_id is not None else None
+        if article is None:
+            text = "Ranking what to read next…" if self.next_rank is None else ""
+        elif article.id in reasons:
+            text = f"Next because: {reasons[article.id]}"
+        elif article.state == "unread" and notes:
+            text = f"Not ranked: {notes[0]}"
         else:
             text = "Not ranked: only unread articles are (they come first)."
         from reader.textsafe import terminal_safe
@@ -444,6 +450,9 @@ class LibraryScreen(LibraryActions, ScreenBasics, Screen[None]):
                             severity="warning", markup=False)
                 self.relist(sort="added", descending=True)
                 self.label_columns()
+            elif message.problems:  # what the ranking left out, and why
+                self.notify(terminal_safe(" · ".join([message.summary, *message.problems])),
+                            title="What to read next", timeout=10, markup=False)
             return
         self.next_rank = None  # fetched or changed articles: rank again when next asked
         if message.job in ("fetch", "export", "change"):
