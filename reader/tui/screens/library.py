@@ -24,8 +24,8 @@ from reader.tui.widgets import ActivityBar, QueueTable
 FILTERS = tuple(SHOWS)
 # Rows fetched per page; the next page loads when the cursor comes within MORE_AT of the end.
 PAGE, MORE_AT = 80, 20
-SORT_ORDER = ("added", "next", "title", "site", "state", "reading_time", "progress", "theme", "id",
-              "error")
+SORT_ORDER = ("added", "title", "site", "state", "reading_time", "progress", "theme", "id", "error",
+              "next")
 NEXT = "next"  # not a column: unread articles ranked by `reader next`, the rest after them
 
 
