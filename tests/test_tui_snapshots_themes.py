@@ -73,10 +73,6 @@ SCENARIOS = {
     "map": ("5",),
     "digest": ("4",),
     "digest_30_days": ("4", "down", "down", "enter"),
-    # Semantic search for sailing words, steered toward the baking theme and away from
-    # the astronomy one: two chips under the query.
-    "search_steered": ("2", "ctrl+t", *"tiller harbour", "enter", "plus", *"proofing", "enter",
-                       "minus", *"eclipse", "enter"),
 }
 
 
