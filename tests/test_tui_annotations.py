@@ -202,3 +202,26 @@ def test_a_heading_glued_to_the_paragraph_before_it_stands_apart():
     shown = [(text[a:b], heading) for a, b, heading in blocks(text, {"Title", "A heading"})]
     assert shown == [("Title", True), ("First paragraph\nwrapped.", False), ("A heading", True),
                      ("Next paragraph.", False)]
+
+
+def test_quotes_and_code_blocks_are_styled_and_selections_keep_their_offsets():
+    from reader.tui.article_text import quoted_and_code
+
+    markdown = ("# Title\n\nIntro words here.\n\n> A quoted line\n> that goes on.\n>\n> And a second.\n\n"
+                "```python\ndef f():\n    return 1\n```\n\nAfter.")
+    kinds = quoted_and_code(markdown)
+    assert kinds == {"A quoted line that goes on.": "quote", "And a second.": "quote",
+                     "def f(): return 1": "code"}
+    assert quoted_and_code(None) == {} and quoted_and_code("Plain > not a quote.") == {}
+    text = "Intro words here.\n\nA quoted line\nthat goes on.\n\ndef f():\n    return 1\n\nAfter."
+    at = text.index("def f")
+    code = Paragraph(text[at:text.index("\n\nAfter")], at, kind="code")
+    assert code.has_class("-code") and code.shown == "def f():\n    return 1"  # breaks kept
+    quote_at = text.index("A quoted")
+    quote = Paragraph("A quoted line\nthat goes on.", quote_at, kind="quote")
+    assert quote.has_class("-quote") and quote.shown == "A quoted line that goes on."
+    lo = code.shown.index("return")
+    start, end = code.selected_span(Selection(Offset(4, 1), Offset(12, 1)))
+    assert text[start:end] == "return 1" and lo == code.shown.index("return")
+    start, end = quote.selected_span(Selection(Offset(2, 0), Offset(13, 0)))
+    assert text[start:end] == "quoted line"

@@ -95,7 +95,8 @@ async def test_the_palette_holds_readers_actions_with_their_keys(ctx, library):
         await settle(pilot)
         titles_ = [c.title for c in app.get_system_commands(app.screen)]
         for expected in ("Add URLs or files (a)", "Fetch the queue (f)", "Search (/)",
-                         "Train themes (T)", "Draft a digest (ctrl+r)", "Export the library (E)"):
+                         "Train themes (T)", "Draft a digest (ctrl+r)", "Export the library (E)",
+                         "What to read next (n)", "Steer search toward a theme (+)"):
             assert expected in titles_
         await pilot.press("ctrl+p")
         await pilot.pause()

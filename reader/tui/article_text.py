@@ -17,7 +17,7 @@ from textual.widgets import Static
 from reader.services.library.annotations import paragraphs
 from reader.textsafe import terminal_safe
 
-__all__ = ["Paragraph", "blocks", "headings", "paragraphs"]
+__all__ = ["Paragraph", "blocks", "headings", "paragraphs", "quoted_and_code"]
 
 # A line break inside a paragraph is a soft wrap unless the next line starts a list item.
 _SOFT_BREAK = re.compile(r"\n(?![-*•+] |\d+[.)] )")
@@ -33,6 +33,27 @@ def headings(markdown: str | None) -> set[str]:
         m.group(1).strip()
         for m in re.finditer(r"^#{1,6}\s+(.+?)\s*#*\s*$", markdown, flags=re.MULTILINE)
     }
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def quoted_and_code(markdown: str | None) -> dict[str, str]:
+    """Block quotes and code blocks of the Markdown: their text (words only) -> "quote" or "code",
+    to style the paragraphs of the plain text that hold them."""
+    found: dict[str, str] = {}
+    if not markdown:
+        return found
+    for block in re.finditer(r"^```[^\n]*\n(.*?)^```", markdown, flags=re.MULTILINE | re.DOTALL):
+        if block.group(1).strip():
+            found[_words(block.group(1))] = "code"
+    for block in re.finditer(r"(?:^>[^\n]*(?:\n|$))+", markdown, flags=re.MULTILINE):
+        lines = [re.sub(r"^>\s?", "", line) for line in block.group(0).splitlines()]
+        for part in re.split(r"\n\s*\n", "\n".join(lines)):
+            if part.strip():
+                found[_words(part)] = "quote"
+    return found
 
 
 def blocks(text: str, heads: set[str]) -> list[tuple[int, int, bool]]:
@@ -62,16 +83,23 @@ class Paragraph(Static):
     Paragraph { margin-bottom: 1; height: auto; }
     Paragraph.-heading { text-style: bold; color: $text-primary; }
     Paragraph.-item { padding-left: 2; }
+    Paragraph.-quote { border-left: outer $primary-muted; padding-left: 1; text-style: italic; }
+    Paragraph.-code { background: $boost; padding: 0 1; text-wrap: nowrap; overflow-x: auto; }
     """
 
-    def __init__(self, source: str, start: int, *, heading: bool = False) -> None:
+    def __init__(self, source: str, start: int, *, heading: bool = False, kind: str = "") -> None:
+        """`kind` is "quote" or "code" for a block quote or a code block (see quoted_and_code)."""
         self.source = source
         self.start = start
         self.end = start + len(source)
-        # Same length as the sanitised text, so offsets map one to one when nothing was removed.
-        self.shown = _SOFT_BREAK.sub(" ", terminal_safe(source))
+        # Same length as the sanitised text, so offsets map one to one when nothing was removed;
+        # code keeps its line breaks.
+        clean = terminal_safe(source)
+        self.shown = clean if kind == "code" else _SOFT_BREAK.sub(" ", clean)
         self._to_source = self._map()
-        classes = "-heading" if heading else "-item" if re.match(r"[-*•]\s|\d+[.)]\s", source) else ""
+        item = re.match(r"[-*•]\s|\d+[.)]\s", source)
+        classes = ("-heading" if heading else f"-{kind}" if kind in ("quote", "code")
+                   else "-item" if item else "")
         super().__init__(self.shown, markup=False, classes=classes)
 
     def _map(self) -> list[int]:

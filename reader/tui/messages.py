@@ -51,6 +51,14 @@ class PageLoaded(Message):
 
 
 @dataclass
+class ListingCounted(Message):
+    """How many articles a listing matches, counted after its first page was shown."""
+
+    listing: Any
+    total: int
+
+
+@dataclass
 class ArticleLoaded(Message):
     """One article, with its text, notes and highlights (after a load or a change)."""
 
@@ -73,6 +81,15 @@ class SearchFinished(Message):
     mode: str
     hits: list[Any]
     notices: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class ThemesToPick(Message):
+    """The themes to choose one from, to steer a search toward (plus) or away from (minus)."""
+
+    direction: str
+    themes: list[Any]
     error: str | None = None
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from rich.style import Style
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Label, OptionList, ProgressBar
 
 from reader.textsafe import terminal_safe
 from reader.tui.messages import WorkProgress
+from reader.tui.table_cells import cell_segments, signature, styled
 
 # j/k, g/G, space/b as in less, vim, newsboat and mutt; the arrows and Page keys still work.
 VIM_KEYS = ("j", "k", "g", "G", "space", "b")
@@ -40,7 +44,15 @@ class ActivityBar(Horizontal):
 
 
 class QueueTable(DataTable):
-    """A table of rows with j/k, g/G and b/space (page) besides the arrows."""
+    """A table of rows with j/k, g/G and b/space (page) besides the arrows.
+
+    Its one-line Text cells are drawn by `table_cells` (the same segments as DataTable's own
+    drawing, several times faster); anything else goes the DataTable's way.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._drawn_cells: LRUCache[tuple, list] = LRUCache(4096)
 
     BINDINGS = [
         Binding("enter", "select_cursor", "Open", show=False),
@@ -51,6 +63,63 @@ class QueueTable(DataTable):
         Binding("space", "page_down", "Page down", show=False),
         Binding("b", "page_up", "Page up", show=False),
     ]
+
+    def render_lines(self, crop):
+        # DataTable asks for its CSS style once per line; it cannot change within one frame.
+        self._frame_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_style = None
+
+    def render_line(self, y: int):
+        style = getattr(self, "_frame_style", None)
+        if style is None or self.fixed_rows:
+            return super().render_line(y)
+        width = self.size.width
+        scroll_x, scroll_y = self.scroll_offset
+        if y >= (self.header_height if self.show_header else 0):
+            y += scroll_y
+        return self._render_line(y, scroll_x, scroll_x + width, style)
+
+    def _render_cell(
+        self, row_index: int, column_index: int, base_style: Style, width: int,
+        cursor: bool = False, hover: bool = False,
+    ):
+        # The same cache and styles as DataTable._render_cell (textual pinned in pyproject).
+        if row_index < 0 or column_index < 0 or self.fixed_rows or self.fixed_columns:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        cache_key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor,
+                     self._update_count, self._pseudo_class_state)
+        cached = self._cell_render_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        row = self.rows.get(row_key) if row_key is not None else None
+        cells = self._get_row_renderables(row_index).cells
+        if row is None or row.height != 1 or column_index >= len(cells):
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        component_style, post_style = self._get_styles_to_render_cell(
+            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
+        )
+        options = self.app.console_options.update_dimensions(width, 1).update(no_wrap=True)
+        cell = cells[column_index]
+        # A cell's text is drawn once while it stays in the table (a new listing redraws the
+        # rows it keeps); the row's styles (cursor, stripes, position) are laid on each time.
+        key = signature(cell, width, self.cell_padding, options) if isinstance(cell, Text) else None
+        segments = self._drawn_cells.get(key) if key is not None else None
+        if segments is None:
+            segments = cell_segments(self.app.console, options, cell, width, self.cell_padding)
+            if segments is None:
+                return super()._render_cell(row_index, column_index, base_style, width, cursor,
+                                            hover)
+            self._drawn_cells[key] = segments
+        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index})
+        lines = styled(segments, pre_style + component_style, post_style)
+        self._cell_render_cache[cache_key] = lines
+        return lines
 
 
 class ResultList(OptionList):

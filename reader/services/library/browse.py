@@ -79,11 +79,34 @@ class Listing:
         return f"{column} is null, {column} {direction}, id {direction}"
 
 
-def browse(ctx: LibraryContext, listing: Listing, *, offset: int = 0, limit: int = 200) -> LibraryPage:
-    """A page of the listing: at most `limit` articles from `offset`, without their text."""
+def browse(
+    ctx: LibraryContext, listing: Listing, *, offset: int = 0, limit: int = 200, count: bool = True
+) -> LibraryPage:
+    """A page of the listing: at most `limit` articles from `offset`, without their text.
+
+    `total` counts the whole listing on the first page; -1 on later pages, or when `count` is
+    false and the page is full (the count is a scan of the library: `count_listing` does it apart,
+    so a screen can show the page first).
+    """
     store = ArticleStore(ctx.db)
     where, params = listing.where()
-    articles = store.query(where, params, order=listing.order(), limit=limit, offset=offset)
-    total = store.count(where, params) if offset == 0 else -1
+    # Ids first, then the rows: sorting whole rows would read every matching row's columns that
+    # sit after its text (state, fetch state) from overflow pages, ~60 ms at 10,000 articles.
+    ids = [row[0] for row in ctx.db.execute(
+        f"select id from articles where {where} order by {listing.order()} limit ? offset ?",
+        [*params, int(limit), int(offset)],
+    )]
+    found = {a.id: a for a in store.query(f"id in ({','.join('?' * len(ids))})", ids)} if ids else {}
+    articles = [found[i] for i in ids if i in found]
+    if offset == 0 and len(ids) < limit:
+        total = len(ids)  # the whole listing is on this page
+    else:
+        total = store.count(where, params) if offset == 0 and count else -1
     themes = store.top_themes([a.id for a in articles])
     return LibraryPage(articles, total, offset, themes)
+
+
+def count_listing(ctx: LibraryContext, listing: Listing) -> int:
+    """How many articles the listing matches."""
+    where, params = listing.where()
+    return ArticleStore(ctx.db).count(where, params)

@@ -14,43 +14,22 @@ from textual.worker import Worker, get_current_worker
 
 from reader.models import Article
 from reader.services.library.browse import SHOWS, SORTS, LibraryPage, Listing
-from reader.tui.format import fetch_state, queue_cells, title_of
-from reader.tui.messages import PageLoaded, WorkFinished, WorkProgress
+from reader.tui.format import fetch_state, queue_cells
+from reader.tui.messages import ListingCounted, PageLoaded, WorkFinished, WorkProgress
 from reader.tui.screens.base import ScreenBasics
-from reader.tui.screens.modals import AddArticles, Confirm, TextPrompt
+from reader.tui.screens.library_actions import LibraryActions
+from reader.tui.screens.library_columns import HEADERS, column_layout
 from reader.tui.widgets import ActivityBar, QueueTable
 
 FILTERS = tuple(SHOWS)
 # Rows fetched per page; the next page loads when the cursor comes within MORE_AT of the end.
 PAGE, MORE_AT = 80, 20
-HEADERS = {
-    "mark": "", "id": "Id", "state": "State", "title": "Title", "site": "Site", "added": "Added",
-    "reading_time": "Reading time", "progress": "Progress", "theme": "Top theme",
-}
-# (key, width) of each column but the title, which takes what is left. Wider screens add columns.
-NARROW = (("mark", 2), ("id", 5), ("state", 11), ("title", 0), ("added", 6), ("reading_time", 12))
-MEDIUM = (("mark", 2), ("id", 5), ("state", 11), ("title", 0), ("site", 14), ("added", 6),
-          ("reading_time", 12), ("theme", 16))
-WIDE = (("mark", 2), ("id", 5), ("state", 8), ("title", 0), ("site", 18), ("added", 11),
-        ("reading_time", 12), ("progress", 8), ("theme", 20))
-# Per column: one cell of padding each side; for the table: its margin and scrollbar, with two
-# cells to spare (with 4, the last column lost two cells at 80x24 once rows overflowed).
-CELL_PADDING, TABLE_CHROME = 2, 6
-MIN_TITLE = 24
-SORT_ORDER = ("added", "title", "site", "state", "reading_time", "progress", "theme", "id", "error")
+SORT_ORDER = ("added", "title", "site", "state", "reading_time", "progress", "theme", "id", "error",
+              "next")
+NEXT = "next"  # not a column: unread articles ranked by `reader next`, the rest after them
 
 
-def column_layout(width: int) -> tuple[tuple[str, int], ...]:
-    """The queue's columns for a screen this wide, the title filling the rest."""
-    for columns in (WIDE, MEDIUM, NARROW):
-        used = sum(w for _, w in columns) + CELL_PADDING * len(columns) + TABLE_CHROME
-        if width - used >= 30 or columns is NARROW:
-            title = max(MIN_TITLE, width - used)
-            return tuple((key, title if key == "title" else w) for key, w in columns)
-    raise AssertionError("unreachable")
-
-
-class LibraryScreen(ScreenBasics, Screen[None]):
+class LibraryScreen(LibraryActions, ScreenBasics, Screen[None]):
     """Every article in a table; the keys act on the selected articles, else the highlighted one."""
 
     TITLE = "Library"
@@ -69,6 +48,7 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         Binding("d", "delete", "Delete", show=False),
         Binding("s", "sort", "Sort"),
         Binding("S", "reverse", "Reverse the order", show=False),
+        Binding("n", "sort('next')", "What to read next", show=False),
         Binding("left_square_bracket", "filter(-1)", "Previous state filter", show=False),
         Binding("right_square_bracket", "filter(1)", "Next state filter", show=False),
         Binding("E", "export", "Export the library", show=False),
@@ -83,9 +63,13 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         self.order: list[int] = []
         self.selected: set[int] = set()
         self.listing = Listing()
-        self.total = 0
+        self.total: int | None = 0  # None while the listing is being counted
+        self.more = False  # whether the listing goes on past the loaded rows
         self.loading_more = False
         self.columns: tuple[tuple[str, int], ...] = ()
+        self.shown_listing: Listing | None = None  # the listing the table shows now
+        # The `next` ranking (ids best first, id -> reason, what it left out), computed once.
+        self.next_rank: tuple[list[int], dict[int, str], list[str]] | None = None
 
     @property
     def status(self) -> str:
@@ -97,6 +81,7 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         yield Input(placeholder="filter by title, site or URL (escape returns to the list)",
                     id="library-filter", compact=True)
         yield Static("", id="library-status", markup=False)
+        yield Static("", id="next-reason", markup=False)
         yield QueueTable(id="queue", cursor_type="row", zebra_stripes=True)
         yield Static("", id="queue-empty", markup=False)
         yield ActivityBar(id="activity")
@@ -120,22 +105,42 @@ class LibraryScreen(ScreenBasics, Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="list")
     def load_page(self, listing: Listing, offset: int, limit: int) -> None:
-        from reader.services.library.browse import browse
+        """The first rows at once; the count of the whole listing (a scan) after them."""
+        from reader.services.library.browse import browse, count_listing
 
-        page = browse(self.services.ctx, listing, offset=offset, limit=limit)
-        if not get_current_worker().is_cancelled:
-            self.post_message(PageLoaded(listing, page))
+        worker = get_current_worker()
+        if listing.sort == NEXT:
+            page = self.next_page(listing, offset, limit)
+        else:
+            page = browse(self.services.ctx, listing, offset=offset, limit=limit, count=False)
+        if worker.is_cancelled or page is None:
+            return
+        self.post_message(PageLoaded(listing, page))
+        if page.total < 0:
+            total = count_listing(self.services.ctx, listing)
+            if not worker.is_cancelled:
+                self.post_message(ListingCounted(listing, total))
 
     def on_page_loaded(self, message: PageLoaded) -> None:
         if message.listing != self.listing:
             return  # the filter or order changed while this page was loading
         page: LibraryPage = message.page
         self.loading_more = False
+        if page.offset == 0 and self.same_rows(page):
+            # Another key, the same articles: nothing on the table to redraw.
+            self.shown_listing = message.listing
+            self.total = page.total if page.total >= 0 else None
+            self.more = self.total is None or len(self.order) < self.total
+            self.show_status()
+            self.show_reason()
+            return
         if page.offset == 0:
             current = self.current_id()
             row = self.query_one("#queue", DataTable).cursor_row
             self.articles, self.order, self.themes = {}, [], {}
-            self.total = page.total
+            self.total = page.total if page.total >= 0 else None
+        self.more = (len(self.order) + len(page.articles) < self.total if self.total is not None
+                     else bool(page.articles))
         for article in page.articles:
             if article.id not in self.articles:
                 self.order.append(article.id)
@@ -144,12 +149,29 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         if page.offset == 0:
             self.selected &= set(self.articles)
         if page.offset == 0:
+            self.shown_listing = message.listing
             self.redraw(keep=current, row=row)
         else:
             table = self.query_one("#queue", DataTable)
             for article in page.articles:
                 if str(article.id) not in table.rows:
                     table.add_row(*self.cells(article), key=str(article.id))
+            self.show_status()
+
+    def same_rows(self, page: LibraryPage) -> bool:
+        """Whether a first page shows exactly the rows loaded now, each as it is drawn."""
+        if self.selected or not self.order or len(page.articles) != len(self.order) or not self.columns:
+            return False
+        return all(
+            a.id == i and a == self.articles[i]
+            and page.top_themes.get(a.id) == self.themes.get(a.id)
+            for a, i in zip(page.articles, self.order, strict=True)
+        )
+
+    def on_listing_counted(self, message: ListingCounted) -> None:
+        if message.listing == self.listing:
+            self.total = message.total
+            self.more = len(self.order) < message.total
             self.show_status()
 
     def cells(self, article: Article) -> list:
@@ -181,6 +203,7 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         elif table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
         self.show_status()
+        self.show_reason()
         empty = self.query_one("#queue-empty", Static)
         empty.display = not self.order
         if not self.order:
@@ -208,12 +231,19 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         table.refresh()
 
     def show_status(self) -> None:
-        parts = [f"{len(self.order):,} of {self.total:,} shown" if len(self.order) < self.total
-                 else f"{self.total:,} article{'s' if self.total != 1 else ''}"]
+        if self.total is None:
+            parts = [f"{len(self.order):,} shown, counting…"]
+        elif len(self.order) < self.total:
+            parts = [f"{len(self.order):,} of {self.total:,} shown"]
+        else:
+            parts = [f"{self.total:,} article{'s' if self.total != 1 else ''}"]
         if self.listing.words:
             parts.append(f"filter “{self.listing.words}”")
-        sort = self.listing.sort.replace("_", " ")
-        parts.append(f"sorted by {sort} {'↓' if self.listing.descending else '↑'} (s, S)")
+        if self.listing.sort == NEXT:
+            parts.append("what to read next first (n; s for other orders)")
+        else:
+            sort = self.listing.sort.replace("_", " ")
+            parts.append(f"sorted by {sort} {'↓' if self.listing.descending else '↑'} (s, S)")
         if self.selected:
             parts.append(f"{len(self.selected)} selected (v, escape clears)")
         states = {fetch_state(a) for a in self.articles.values()}
@@ -221,13 +251,14 @@ class LibraryScreen(ScreenBasics, Screen[None]):
             parts.append("! fetch failed (F retries)")
         if "queued" in states:
             parts.append("○ not fetched yet (f)")
-        self.query_one("#library-status", Static).update(" · ".join(parts))
+        # One line high in the CSS: no layout pass (a full repaint of the screen) for new words.
+        self.query_one("#library-status", Static).update(" · ".join(parts), layout=False)
 
     @on(DataTable.RowHighlighted, "#queue")
     def near_the_end(self, event: DataTable.RowHighlighted) -> None:
         table = event.data_table
-        more = len(self.order) < self.total
-        if more and not self.loading_more and event.cursor_row >= table.row_count - MORE_AT:
+        self.show_reason()
+        if self.more and not self.loading_more and event.cursor_row >= table.row_count - MORE_AT:
             self.loading_more = True
             self.load_more(self.listing, len(self.order))
 
@@ -235,8 +266,54 @@ class LibraryScreen(ScreenBasics, Screen[None]):
     def load_more(self, listing: Listing, offset: int) -> None:
         from reader.services.library.browse import browse
 
-        self.post_message(PageLoaded(listing, browse(self.services.ctx, listing, offset=offset,
-                                                     limit=PAGE)))
+        if listing.sort == NEXT:
+            page = self.next_page(listing, offset, PAGE)
+        else:
+            page = browse(self.services.ctx, listing, offset=offset, limit=PAGE)
+        if page is not None:
+            self.post_message(PageLoaded(listing, page))
+
+    def next_page(self, listing: Listing, offset: int, limit: int) -> LibraryPage | None:
+        """(In a worker.) A page in `next` order; the ranking is computed on first use."""
+        from reader.errors import ReaderError
+        from reader.services.library.ordered import browse_in_order
+
+        if self.next_rank is None:
+            from reader.services.themes.next import rank_next
+
+            self.post_message(WorkProgress("next", "ranking what to read next", 0))
+            try:
+                result = rank_next(self.services.ctx, limit=None)
+            except ReaderError as exc:
+                self.post_message(WorkFinished("next", f"no ranking yet: {exc}", failed=True))
+                return None
+            self.next_rank = ([i.id for i in result.items], {i.id: i.reason for i in result.items},
+                              list(result.notes))
+            self.post_message(WorkFinished("next", f"{len(result.items)} unread articles ranked",
+                                           list(result.notes)))
+        return browse_in_order(self.services.ctx, listing, self.next_rank[0], offset=offset,
+                               limit=limit)
+
+    def show_reason(self) -> None:
+        """In `next` order, one line under the status: why the highlighted article is where it is."""
+        line = self.query_one("#next-reason", Static)
+        line.display = self.listing.sort == NEXT
+        if not line.display:
+            return
+        article_id = self.current_id()
+        reasons, notes = (self.next_rank[1], self.next_rank[2]) if self.next_rank else ({}, [])
+        article = self.articles.get(article_id) if article_id is not None else None
+        if article is None:
+            text = "Ranking what to read next…" if self.next_rank is None else ""
+        elif article.id in reasons:
+            text = f"Next because: {reasons[article.id]}"
+        elif article.state == "unread" and notes:
+            text = f"Not ranked: {notes[0]}"
+        else:
+            text = "Not ranked: only unread articles are (they come first)."
+        from reader.textsafe import terminal_safe
+
+        line.update(terminal_safe(text, single_line=True), layout=False)
 
     def current_id(self) -> int | None:
         table = self.query_one("#queue", DataTable)
@@ -309,11 +386,14 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         if key is None:
             index = SORT_ORDER.index(self.listing.sort) if self.listing.sort in SORT_ORDER else -1
             key = SORT_ORDER[(index + 1) % len(SORT_ORDER)]
-        descending = key in ("added", "reading_time", "progress", "id", "error")
+        descending = key in ("added", "reading_time", "progress", "id", "error", NEXT)
         self.relist(sort=key, descending=descending)
         self.label_columns()
 
     def action_reverse(self) -> None:
+        if self.listing.sort == NEXT:
+            self.notify("What to read next is always best first.", markup=False)
+            return
         self.relist(descending=not self.listing.descending)
         self.label_columns()
 
@@ -346,6 +426,7 @@ class LibraryScreen(ScreenBasics, Screen[None]):
             table.update_cell(str(article_id), key, cell)
 
     def action_reload(self) -> None:
+        self.next_rank = None
         self.reload()
 
     # -- opening -------------------------------------------------------------------
@@ -356,69 +437,24 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         if event.row_key.value is not None:
             self.app.push_screen(ArticleScreen(int(event.row_key.value)))
 
-    # -- adding, fetching, exporting ---------------------------------------------------
-    def action_add(self) -> None:
-        self.app.push_screen(AddArticles(), self.added)
-
-    def added(self, ids: list[int] | None) -> None:
-        if ids:
-            self.fetch(ids=ids)
-
-    def action_fetch(self, retry_failed: bool = False) -> None:
-        self.fetch(retry_failed=retry_failed)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="fetch")
-    def fetch(self, *, ids: list[int] | None = None, retry_failed: bool = False) -> None:
-        """Fetch what is queued (only `ids` when given), then embed and index what arrived."""
-        worker = get_current_worker()
-        library = self.services.library
-        self.post_message(WorkProgress("fetch", "fetching", 0))
-
-        def report(p) -> None:
-            self.post_message(WorkProgress("fetch", p.stage, p.done, p.total, p.message))
-
-        result = library.fetch(
-            retry_failed=retry_failed,
-            ids=ids,
-            progress=report,
-            should_stop=lambda: worker.is_cancelled,
-        )
-        problems = [f"#{i} {url}: {error}" for i, url, error in result.failed]
-        summary = result.summary() if (result.fetched or result.failed) else "nothing to fetch"
-        if result.fetched and not worker.is_cancelled:
-            self.post_message(WorkProgress("fetch", "indexing", 0))
-            message = library.index_new(progress=report)
-            if message:
-                problems.append(message)
-        self.post_message(WorkFinished("fetch", summary, problems))
-
-    def action_export(self) -> None:
-        def chosen(path: str | None) -> None:
-            if path:
-                self.export(path.strip())
-
-        self.app.push_screen(
-            TextPrompt("Export the library to", placeholder="~/reader-export.jsonl",
-                       hint="a name ending in .md writes Markdown; anything else JSONL"),
-            chosen,
-        )
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
-    def export(self, path: str) -> None:
-        from pathlib import Path
-
-        target = Path(path).expanduser()
-        kind = "markdown" if target.suffix.lower() in (".md", ".markdown") else "jsonl"
-        with target.open("w", encoding="utf-8") as out:
-            count = self.services.library.export(out, format=kind)
-        self.post_message(WorkFinished("export", f"exported {count} articles to {target}"))
-
     def on_work_progress(self, message: WorkProgress) -> None:
         self.query_one(ActivityBar).show(message)
 
     def on_work_finished(self, message: WorkFinished) -> None:
         from reader.textsafe import terminal_safe
 
+        if message.job == "next":  # the ranking is done; its page follows from the same worker
+            self.query_one(ActivityBar).finish()
+            if message.failed:
+                self.notify(terminal_safe(message.summary), title="What to read next",
+                            severity="warning", markup=False)
+                self.relist(sort="added", descending=True)
+                self.label_columns()
+            elif message.problems:  # what the ranking left out, and why
+                self.notify(terminal_safe(" · ".join([message.summary, *message.problems])),
+                            title="What to read next", timeout=10, markup=False)
+            return
+        self.next_rank = None  # fetched or changed articles: rank again when next asked
         if message.job in ("fetch", "export", "change"):
             self.query_one(ActivityBar).finish()
         if message.job in ("fetch", "export") or message.problems:
@@ -434,71 +470,3 @@ class LibraryScreen(ScreenBasics, Screen[None]):
         if worker.group not in ("list", "more"):
             self.query_one(ActivityBar).finish()
             self.reload()
-
-    # -- reading state -------------------------------------------------------------
-    def action_mark(self, state: str) -> None:
-        targets = self.targets()
-        if targets:
-            self.change([a.id for a in targets], "mark", state)
-
-    def action_tag(self) -> None:
-        targets = self.targets()
-        if not targets:
-            return
-
-        def tagged(text: str | None) -> None:
-            if text:
-                self.change([a.id for a in targets], "tag", text)
-
-        what = f"“{title_of(targets[0])}”" if len(targets) == 1 else f"{len(targets)} articles"
-        self.app.push_screen(
-            TextPrompt(f"Tags for {what}", placeholder="comma-separated",
-                       hint="a tag starting with - is removed, e.g. -later"),
-            tagged,
-        )
-
-    def action_delete(self) -> None:
-        targets = self.targets()
-        if not targets:
-            return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.change([a.id for a in targets], "delete", "")
-
-        extras = sum(len(a.notes) + len(a.highlights) for a in targets)
-        warning = f" Their {extras} notes and highlights go with them." if extras else ""
-        what = f"“{title_of(targets[0])}”" if len(targets) == 1 else f"{len(targets)} articles"
-        self.app.push_screen(Confirm(f"Delete {what}?{warning}"), confirmed)
-
-    # Not exclusive: a newer change must not cancel an older one; each must land.
-    @work(thread=True, exclusive=False, exit_on_error=False, group="change")
-    def change(self, article_ids: list[int], what: str, value: str) -> None:
-        """Apply one change to each article through the library service; one failure skips one."""
-        from reader.errors import ReaderError
-
-        library = self.services.library
-        problems = []
-        for article_id in article_ids:
-            try:
-                self.change_one(library, article_id, what, value)
-            except ReaderError as exc:
-                problems.append(f"#{article_id}: {exc}")
-        done = len(article_ids) - len(problems)
-        summary = f"{what}: {done} of {len(article_ids)} done"
-        self.post_message(WorkFinished("change", summary, problems, failed=bool(problems)))
-
-    @staticmethod
-    def change_one(library, article_id: int, what: str, value: str) -> None:
-        if what == "mark":
-            library.mark(article_id, value)
-        elif what == "tag":
-            tags = [t.strip() for t in value.split(",") if t.strip()]
-            add = [t for t in tags if not t.startswith("-")]
-            remove = [t[1:] for t in tags if t.startswith("-") and len(t) > 1]
-            if add:
-                library.tag(article_id, add)
-            if remove:
-                library.tag(article_id, remove, remove=True)
-        elif what == "delete":
-            library.delete(article_id)

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerFailed
 
 from reader.models import Article
-from reader.tui.article_text import Paragraph, blocks, headings
+from reader.tui.article_text import Paragraph, blocks, headings, quoted_and_code
 from reader.tui.format import annotation_options, article_header, empty_body, reading_state
 from reader.tui.messages import ArticleLoaded
 from reader.tui.screens.base import ScreenBasics
@@ -99,8 +99,10 @@ class ArticleScreen(ScreenBasics, Screen[None]):
         body = self.query_one("#article-body", TextScroll)
         text = article.text or ""
         if text.strip():
+            kinds = quoted_and_code(article.markdown)
             await body.mount_all(
-                Paragraph(text[a:b], a, heading=heading)
+                Paragraph(text[a:b], a, heading=heading,
+                          kind=kinds.get(" ".join(text[a:b].split()), ""))
                 for a, b, heading in blocks(text, headings(article.markdown))
             )
             from reader.services.library.annotations import sentences
