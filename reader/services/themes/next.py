@@ -147,24 +147,35 @@ def rank_next(ctx: LibraryContext, *, limit: int | None = 20, now: str | None = 
     ages = {a[0]: (now_moment - m).total_seconds() / 86400
             for a in articles if (m := _moment(a[4])) is not None}
     reads = [a for a in articles if a[0] in ages and a[0] in position and ages[a[0]] >= 0]
+    # Set aside without being read (archived, or read only after `now`): what you passed over.
+    read_ids = {a[0] for a in reads}
+    passed = [a for a in articles if not a[5] and a[0] not in read_ids and a[0] in position
+              and _age(now_moment, a[3]) >= 0]
     notes = []
     if len(unread_all) > len(cands):
         notes.append(f"{len(unread_all) - len(cands)} unread articles are not indexed yet and "
                      "are left out (run `reader index`)")
     if not reads:
         notes.append("nothing read yet: newest saved first")
-    all_ids = [a[0] for a in cands] + [a[0] for a in reads]
+    all_ids = [a[0] for a in cands] + [a[0] for a in reads] + [a[0] for a in passed]
     themes, titles = _theme_matrix(ctx, all_ids) if cands and use_themes else (None, [])
     if themes is None and reads and cands and use_themes:
         notes.append("no themes yet: ranked by closeness to your recent reading only")
     cand_rows = [position[a[0]] for a in cands]
     read_rows = [position[a[0]] for a in reads]
+    passed_rows = [position[a[0]] for a in passed]
+    n_c, n_r = len(cands), len(reads)
     scores = score_next(
         vectors[cand_rows].astype(np.float64), vectors[read_rows].astype(np.float64),
         np.array([ages[a[0]] for a in reads]),
-        None if themes is None else themes[:len(cands)],
-        None if themes is None else themes[len(cands):], half_life=half_life,
-        saved_ages_days=np.array([_age(now_moment, a[3]) for a in cands]), **(options or {}))
+        None if themes is None else themes[:n_c],
+        None if themes is None else themes[n_c:n_c + n_r], half_life=half_life,
+        saved_ages_days=np.array([_age(now_moment, a[3]) for a in cands]),
+        read_delays_days=np.array([_age(now_moment, a[3]) - ages[a[0]] for a in reads]),
+        passed_vecs=vectors[passed_rows].astype(np.float64),
+        passed_themes=None if themes is None else themes[n_c + n_r:],
+        passed_ages_days=np.array([_age(now_moment, a[3]) for a in passed]),
+        **(options or {}))
     order = sorted(range(len(cands)), key=lambda i: (-scores.score[i], _neg_time(cands[i][3]),
                                                      cands[i][0]))
     if not reads:  # nothing to compare with: the plain queue order

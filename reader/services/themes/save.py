@@ -201,6 +201,12 @@ def _match(store: ThemeStore, plan, level: str, new_dirs: np.ndarray,
         old = valid
         score = cosine_matrix(new_dirs, source[[t.latent for t in old]])
         threshold = MATCH_COSINE
+        # A theme that covers the same articles is the same theme even when its direction
+        # moved (a full retrain starts the normaliser anew): top-article overlap at
+        # MATCH_OVERLAP counts like a direction at MATCH_COSINE.
+        old_tops = [{a for a, _, _ in store.top_articles(t.id, 20)} for t in old]
+        overlap = jaccard_matrix(new_tops, old_tops)
+        score = np.maximum(score, np.minimum(1.0, overlap * MATCH_COSINE / MATCH_OVERLAP))
         if new_children is not None:
             held: dict[int, set[int]] = {}
             for t in store.themes():
