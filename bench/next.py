@@ -76,7 +76,9 @@ def load_posts(path: Path, max_words: int = 0, synth_days: int = 0, limit: int =
             date = (datetime(2025, 1, 1) - timedelta(days=rng.uniform(0, synth_days))
                     ).strftime("%Y-%m-%d")
         if date and len(text.split()) >= min_words:
-            posts.append({"key": raw.get("url") or raw.get("id"), "title": raw.get("title") or "",
+            key = str(raw.get("url") or raw.get("id"))
+            posts.append({"key": key if key.startswith("http") else f"https://bench.invalid/{key}",
+                          "title": raw.get("title") or "",
                           "text": text, "date": date,
                           "section": raw.get("section") or raw.get("label") or ""})
         if limit and len(posts) >= limit:
@@ -101,8 +103,7 @@ def build(ctx: LibraryContext, posts: list[dict], folder: Path) -> dict:
     from reader.services.search.indexing import index_pending
     from reader.services.themes.service import ThemeService
 
-    rows = [{"url": p["key"] if str(p["key"]).startswith("http")
-             else f"https://bench.invalid/{p['key']}", "title": p["title"], "text": p["text"],
+    rows = [{"url": p["key"], "title": p["title"], "text": p["text"],
              "added_at": f"{p['date']}T09:00:00Z", "published": p["date"], "state": "unread"}
             for p in posts]
     path = folder / "posts.jsonl"
