@@ -82,9 +82,14 @@ def _principal(centred: np.ndarray, dims: int) -> np.ndarray:
     """(D, r) the leading right singular vectors of `centred` (r <= dims)."""
     if centred.shape[1] <= dims:
         return np.eye(centred.shape[1])
-    _, s, vt = np.linalg.svd(centred, full_matrices=False)
-    r = int(min(dims, int((s > s[0] * 1e-6).sum()) if len(s) and s[0] > 0 else 1))
-    return vt[:max(r, 1)].T
+    # Eigenvectors of the (D, D) scatter matrix: the same directions as an SVD of the data,
+    # at a fraction of its cost when there are more examples than features.
+    values, vectors = np.linalg.eigh(centred.T @ centred)
+    order = np.argsort(-values)
+    values, vectors = values[order], vectors[:, order]
+    top = float(values[0]) if len(values) else 0.0
+    r = int(min(dims, int((values > top * 1e-10).sum()))) if top > 0 else 1
+    return vectors[:, :max(r, 1)]
 
 
 def _choose(x: np.ndarray, y: np.ndarray, w: np.ndarray, strengths: tuple[float, ...],

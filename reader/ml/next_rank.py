@@ -47,7 +47,15 @@ def _row_unit(m: np.ndarray) -> np.ndarray:
     return m / np.linalg.norm(m, axis=-1, keepdims=True).clip(1e-12)
 
 
-def score_next(cand_vecs: np.ndarray, read_vecs: np.ndarray, read_ages_days: np.ndarray,
+def score_next(*args, **kwargs) -> NextScores:
+    """Scores for U candidates against R reads (see `_score_next`), on one BLAS thread."""
+    from reader.ml.threads import one_blas_thread
+
+    with one_blas_thread():
+        return _score_next(*args, **kwargs)
+
+
+def _score_next(cand_vecs: np.ndarray, read_vecs: np.ndarray, read_ages_days: np.ndarray,
                cand_themes: np.ndarray | None = None, read_themes: np.ndarray | None = None,
                *, half_life: float = HALF_LIFE_DAYS, redundancy: float = REDUNDANCY,
                near_copy: float = NEAR_COPY, themes_weight: float = THEMES_WEIGHT,
