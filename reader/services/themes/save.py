@@ -237,6 +237,22 @@ def _match(store: ThemeStore, plan, level: str, new_dirs: np.ndarray,
     return {keys[i]: (old[m.old].id, m.cosine) for i, m in found.items()}
 
 
+KEEP_SHOWN_AGREEMENT = 0.6  # a shown theme found again is hidden as mixed only below this
+
+
+def _keep_shown(store: ThemeStore, report, fine_match: dict[int, tuple[int, float]]) -> None:
+    """Hysteresis for hiding: a theme shown before and found again stays shown when it is now
+    only borderline mixed (hidden when under 75% of its top articles share a section, or
+    among the least coherent, with a budget); it is hidden again only when clearly mixed
+    (under KEEP_SHOWN_AGREEMENT) or for another reason (generic, duplicate, boilerplate)."""
+    was_shown = {t.id for t in store.themes() if t.level == "fine" and not t.hidden}
+    for j, (old_id, _) in fine_match.items():
+        reason = report.hidden[j]
+        if (reason and reason.startswith("mixed") and old_id in was_shown
+                and report.agreement[j] >= KEEP_SHOWN_AGREEMENT):
+            report.hidden[j] = None
+
+
 def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis, *,
                    embed: Embed | None, should_stop, progress: ProgressCallback):
     """Label every live latent and section, match ids, and write the run in one transaction."""
@@ -273,6 +289,7 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
     broad_match = _match(store, plan, "broad", section_dirs,
                          top_sets(sections.scores, analysis.article_ids), keys_broad, children)
 
+    _keep_shown(store, report, fine_match)
     shown = [j for j in live if report.hidden[j] is None]
     passages = _passages(ctx, data, labeller)
     asked = [(("fine", j), fine_words[j], passages(labeller.fine_members[j])) for j in shown]
