@@ -47,3 +47,24 @@ def test_a_second_training_embeds_no_keyword_again(tmp_path: Path) -> None:
     after = {t.id: t.title for t in ThemeService(ctx).list_themes(include_hidden=True)}
     assert after == names  # a forced retrain with nothing new keeps ids and names
     ctx.close()
+
+
+def test_a_shown_theme_found_again_is_hidden_only_when_clearly_mixed() -> None:
+    from types import SimpleNamespace
+
+    from reader.services.themes.save import _keep_shown
+
+    old = [SimpleNamespace(id=10, level="fine", hidden=0), SimpleNamespace(id=11, level="fine",
+                                                                          hidden=0),
+           SimpleNamespace(id=12, level="fine", hidden=1), SimpleNamespace(id=13, level="fine",
+                                                                           hidden=0)]
+    store = SimpleNamespace(themes=lambda: old)
+    mixed = "mixed: its top articles span sections"
+    report = SimpleNamespace(hidden=[mixed, mixed, mixed, "generic: on 40% of articles", mixed],
+                             agreement=np.array([0.6, 0.35, 0.6, 0.9, 0.6]))
+    _keep_shown(store, report, {0: (10, 0.9), 1: (11, 0.9), 2: (12, 0.9), 3: (13, 0.9)})
+    assert report.hidden[0] is None  # shown before, borderline now: stays shown
+    assert report.hidden[1] == mixed  # clearly mixed now
+    assert report.hidden[2] == mixed  # hidden before: no reason to show it
+    assert report.hidden[3].startswith("generic")  # another reason: hidden
+    assert report.hidden[4] == mixed  # not found again: the plain rule

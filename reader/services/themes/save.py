@@ -237,7 +237,7 @@ def _match(store: ThemeStore, plan, level: str, new_dirs: np.ndarray,
     return {keys[i]: (old[m.old].id, m.cosine) for i, m in found.items()}
 
 
-KEEP_SHOWN_AGREEMENT = 0.6  # a shown theme found again is hidden as mixed only below this
+KEEP_SHOWN_AGREEMENT = 0.5  # a shown theme found again is hidden as mixed only below this
 
 
 def _keep_shown(store: ThemeStore, report, fine_match: dict[int, tuple[int, float]]) -> None:
