@@ -40,10 +40,12 @@ READ_FOLLOWED, READ_OTHER = 0.8, 0.1
 # Ablations measured in the same run: what each part of the ranking adds.
 VARIANTS = {
     "vectors_only": {"use_themes": False},
+    "no_timing": {"options": {"timing": False}},
+    "not_learned": {"options": {"learn": False}},
     "recent_only": {"options": {"long_term": 0.0}},
     "no_redundancy_cost": {"options": {"redundancy": 0.0}},
-    "no_freshness": {"options": {"freshness": 0.0}},
-    "freshness_x4": {"options": {"freshness": 2.0}},
+    "horizon_7": {"options": {"horizon": 7.0}},
+    "horizon_30": {"options": {"horizon": 30.0}},
 }
 
 
@@ -55,19 +57,32 @@ def parse(ts: str) -> datetime:
     return datetime.fromisoformat(ts.replace("Z", "+00:00"))
 
 
-def load_posts(path: Path, max_words: int = 0) -> list[dict]:
+def load_posts(path: Path, max_words: int = 0, synth_days: int = 0, limit: int = 0,
+               min_words: int = 30) -> list[dict]:
+    """Rows with a date (or, with `synth_days`, a date drawn uniformly over that many days
+    before 2025-01-01 from the row's id: synthesised, so only the reading model is tested,
+    not any real rhythm of publication) and a section (`section`, else `label`)."""
     posts = []
     for line in path.read_text("utf-8").splitlines():
         if not line.strip():
             continue
         raw = json.loads(line)
-        text = raw.get("markdown") or raw.get("text") or ""
+        text = raw.get("markdown") or raw.get("article") or raw.get("text") or ""
         if max_words and len(text.split()) > max_words:
             text = cut(text, max_words)
-        if raw.get("date") and len(text.split()) >= 30:
-            posts.append({"key": raw.get("url") or raw.get("id"), "title": raw.get("title") or "",
-                          "text": text, "date": raw["date"][:10],
-                          "section": raw.get("section") or ""})
+        date = (raw.get("date") or "")[:10]
+        if not date and synth_days:
+            rng = random.Random(f"date|{raw.get('id')}")
+            date = (datetime(2025, 1, 1) - timedelta(days=rng.uniform(0, synth_days))
+                    ).strftime("%Y-%m-%d")
+        if date and len(text.split()) >= min_words:
+            key = str(raw.get("url") or raw.get("id"))
+            posts.append({"key": key if key.startswith("http") else f"https://bench.invalid/{key}",
+                          "title": raw.get("title") or "",
+                          "text": text, "date": date,
+                          "section": raw.get("section") or raw.get("label") or ""})
+        if limit and len(posts) >= limit:
+            break
     return posts
 
 
@@ -88,8 +103,7 @@ def build(ctx: LibraryContext, posts: list[dict], folder: Path) -> dict:
     from reader.services.search.indexing import index_pending
     from reader.services.themes.service import ThemeService
 
-    rows = [{"url": p["key"] if str(p["key"]).startswith("http")
-             else f"https://bench.invalid/{p['key']}", "title": p["title"], "text": p["text"],
+    rows = [{"url": p["key"], "title": p["title"], "text": p["text"],
              "added_at": f"{p['date']}T09:00:00Z", "published": p["date"], "state": "unread"}
             for p in posts]
     path = folder / "posts.jsonl"
@@ -154,13 +168,21 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=20)
     parser.add_argument("--follow", help="The section the simulated reader follows.")
     parser.add_argument("--max-words", type=int, default=150)
+    parser.add_argument("--synth-dates", type=int, default=0, metavar="DAYS",
+                        help="Rows without a date get one drawn over DAYS days (said in the "
+                             "output).")
+    parser.add_argument("--limit", type=int, default=0, help="Use the first N rows only.")
+    parser.add_argument("--min-words", type=int, default=30)
+    parser.add_argument("--variants", action="store_true",
+                        help="Also rank by each ablation (slower).")
     args = parser.parse_args()
     if not args.corpus.exists():
         print(json.dumps({"skipped": f"{args.corpus} is absent"}))
         return
     from reader.services.themes.next import rank_next
 
-    posts = load_posts(args.corpus, args.max_words)
+    posts = load_posts(args.corpus, args.max_words, args.synth_dates, args.limit,
+                       args.min_words)
     follow = args.follow or Counter(p["section"] for p in posts).most_common(1)[0][0]
     home = args.home or Path(tempfile.mkdtemp(prefix="reader-bench-next-"))
     home.mkdir(parents=True, exist_ok=True)
@@ -185,17 +207,19 @@ def main() -> None:
             newest = newest_first(ctx, end)[:args.top]
             row = {"seed": seed, "window": [start[:10], end[:10]], "hidden": len(hidden),
                    "next": len(hidden & set(ours)), "newest_first": len(hidden & set(newest))}
-            for name, kwargs in VARIANTS.items():
+            for name, kwargs in (VARIANTS if args.variants else {}).items():
                 picked = {i.id for i in rank_next(ctx, limit=args.top, now=end, **kwargs).items}
                 row[name] = len(hidden & picked)
             per_month.append(row)
-            for key in ("hidden", "next", "newest_first", *VARIANTS):
+            for key in ("hidden", "next", "newest_first",
+                        *(VARIANTS if args.variants else ())):
                 totals[key] += row[key]
     last_month = [r for r in per_month if r["window"][1] == max(x["window"][1]
                   for x in per_month if x["seed"] == r["seed"])]
     lm = {k: sum(r[k] for r in last_month) for k in ("hidden", "next", "newest_first")}
     print(json.dumps({
         "corpus": str(args.corpus), "articles": len(added), "max_words": args.max_words,
+        "synthesised_dates_days": args.synth_dates or None,
         "passages": ctx.db["chunks"].count, "follows_section": follow,
         "simulation": {"read_followed": READ_FOLLOWED, "read_other": READ_OTHER,
                        "delay": "60% 0-7 days, 40% 7-120 days", "seeds": args.seeds},

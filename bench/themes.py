@@ -120,6 +120,21 @@ def kept_share(before: dict[int, str], after: dict[int, str]) -> float:
     return sum(1 for i, name in before.items() if after.get(i) == name) / max(len(before), 1)
 
 
+def lost(before: dict[int, str], ctx: LibraryContext) -> dict[str, int]:
+    """Why themes shown before are not there with the same id and name: retired (no id),
+    hidden now (generic, mixed or boilerplate), or renamed."""
+    shown, every = titles(ctx), titles(ctx, include_hidden=True)
+    out = {"retired": 0, "hidden": 0, "renamed": 0}
+    for i, name in before.items():
+        if i not in every:
+            out["retired"] += 1
+        elif i not in shown:
+            out["hidden"] += 1
+        elif shown[i] != name:
+            out["renamed"] += 1
+    return out
+
+
 def kmeans(x: np.ndarray, k: int, seed: int):
     from sklearn.cluster import KMeans
 
@@ -320,6 +335,7 @@ def main(argv: list[str] | None = None) -> dict:
     add_articles(ctx, [r for i, r in enumerate(rows) if i in grow3], work, "grow3", cache)
     grown3 = service.train(seed=args.seed)
     stability_grow3 = kept_share(before, titles(ctx))
+    lost_grow3 = lost(before, ctx)
     before = titles(ctx)
     add_articles(ctx, [r for i, r in enumerate(rows) if i in later and i not in grow3], work,
                  "later", cache)
@@ -339,9 +355,11 @@ def main(argv: list[str] | None = None) -> dict:
     stability_same = kept_share(before, titles(ctx))
     same_full = service.train(seed=args.seed, full=True)
     stability_same_full = kept_share(before, titles(ctx))
+    lost_full = lost(before, ctx)
     out.update(stability_same=round(stability_same, 4),
                stability_same_full=round(stability_same_full, 4),
-               stability_grow3=round(stability_grow3, 4),
+               stability_grow3=round(stability_grow3, 4), lost_grow3=lost_grow3,
+               lost_same_full=lost_full,
                stability_grow=round(stability_grow, 4), stability_seed=round(stability_seed, 4),
                train_seconds=seconds, service_seconds=final.seconds,
                runs=[{"kind": r.kind, "why": r.reasons[0], "seconds": r.seconds,

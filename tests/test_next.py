@@ -90,8 +90,8 @@ def test_no_history_scores_nothing() -> None:
 def test_next_puts_the_topic_read_lately_first_with_reasons(library) -> None:
     topics = topic_of(library)
     # Saving times are spread over three months here; this test is about reading, so the
-    # "saved lately" term (tested on its own above) is left out.
-    result = rank_next(library, limit=None, now=NOW, options={"freshness": 0.0})
+    # timing (tested on its own in test_next_timing.py) is left out.
+    result = rank_next(library, limit=None, now=NOW, options={"timing": False})
     unread = {r[0] for r in library.db.execute("select id from articles where state = 'unread'")}
     assert {i.id for i in result.items} == unread and result.candidates == len(unread)
     assert result.history == 24  # 12 garden (January) + 12 sailing (March)
@@ -112,14 +112,14 @@ def test_next_puts_the_topic_read_lately_first_with_reasons(library) -> None:
 def test_a_longer_half_life_brings_the_old_interest_back(library) -> None:
     topics = topic_of(library)
     long = rank_next(library, limit=8, now=NOW, half_life_days=3650,
-                     options={"freshness": 0.0})
+                     options={"timing": False})
     assert Counter(topics[i.id] for i in long.items) == {"sailing": 4, "garden": 4}
 
 
 def test_time_travel_and_an_empty_history(library) -> None:
     topics = topic_of(library)
     # On 1 February only the garden reads had happened: garden first.
-    early = rank_next(library, limit=4, now="2026-02-01T00:00:00Z", options={"freshness": 0.0})
+    early = rank_next(library, limit=4, now="2026-02-01T00:00:00Z", options={"timing": False})
     assert early.history == 12 and {topics[i.id] for i in early.items} == {"garden"}
     before = rank_next(library, limit=3, now="2025-12-01T00:00:00Z")
     assert before.history == 0 and "newest saved first" in before.notes[0]
@@ -185,6 +185,10 @@ def test_saved_lately_breaks_a_tie_but_does_not_beat_a_clear_fit() -> None:
     cands = unit([[0.6, 0.8, 0], [0.6, 0.8, 0], [0, 0.2, 1]])
     scores = score_next(cands, reads, np.array([1.0]), saved_ages_days=np.array([200, 2, 1]))
     assert scores.score[1] > scores.score[0]  # same fit: the one saved lately first
-    assert scores.score[0] > scores.score[2]  # an off-topic article saved today stays below
+    assert scores.score[1] > scores.score[2]  # an off-topic article saved a day later stays below
+    assert scores.fit[0] == scores.fit[1] and scores.soon[0] < scores.soon[1]
     plain = score_next(cands, reads, np.array([1.0]))
     assert plain.score[0] == plain.score[1]
+    untimed = score_next(cands, reads, np.array([1.0]), saved_ages_days=np.array([200, 2, 1]),
+                         timing=False)
+    assert untimed.score[0] == untimed.score[1] > untimed.score[2]

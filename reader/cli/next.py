@@ -16,7 +16,8 @@ from reader.textsafe import terminal_safe
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 @pass_state
 def next_(state: State, limit: int, half_life: float | None, as_json: bool) -> None:
-    """Unread articles ranked by how they fit what you read lately and what they add."""
+    """Unread articles ranked by the chance you read them soon: what they are about, against
+    what you read and passed over, and how long they have waited."""
     from reader.services.themes.next import rank_next
 
     result = rank_next(state.context, limit=limit, half_life_days=half_life)

@@ -68,6 +68,10 @@ def list_(state: State, level: str | None = None, show_all: bool = False,
         echo(f"\n{lvl.capitalize()} themes ({len(rows)})"
                    + ("; articles are counted in up to 3 fine themes each, and in a broad "
                       "theme when in one of its fine ones" if lvl == "broad" else ""))
+        total = sum(t.n_articles for t in rows)
+        if lvl == "broad" and total > status["articles"]:
+            echo(f"  (an article whose fine themes lie in two broad themes counts in both: "
+                 f"these counts add up to {total} for {status['articles']} articles)")
         for t in rows:
             flags = " [new]" if t.is_new else ""
             flags += " [hidden]" if t.hidden else ""

@@ -1,9 +1,13 @@
-"""What to read next: unread articles ranked by how they fit what you read lately and what they
-add to it, each with its reason in words.
+"""What to read next: unread articles ranked by the chance you read them in the coming two
+weeks, from what they are about (against what you read, lately most, and what you passed
+over) and how long they have waited, less a cost for what you have nearly read already; each
+with its reason in words.
 
 History is every article you have read or are reading (its read time, else when it last
-changed); candidates are the unread, indexed, non-duplicate articles. The arithmetic is in reader.ml.next_rank; this
-module gathers the library's data, names the themes and offers the queue order to the UI.
+changed); candidates are the unread, indexed, non-duplicate articles; archived articles you
+never read are what you passed over. The arithmetic is in reader.ml.next_rank and
+reader.ml.next_timing; this module gathers the library's data, names the themes and offers
+the queue order to the UI.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ class NextItem:
     site: str | None
     added_at: str | None
     score: float
-    fit: float  # to your recent reading: higher is closer
+    fit: float  # chance you read it at all, from what it is about (0-1)
     novelty: float  # 1 - similarity to the closest article you read: higher adds more
     continues: list[str]
     new_to_you: list[str]
@@ -100,7 +104,18 @@ def _theme_matrix(ctx: LibraryContext, ids: list[int]
     return matrix, [t.title for t in themes]
 
 
-def _reason(continues: list[str], new: list[str], nearest: str | None) -> str:
+def _saved(days: float) -> str:
+    if days < 1:
+        return "saved today"
+    if days < 2:
+        return "saved yesterday"
+    if days < 60:
+        return f"saved {int(days)} days ago"
+    return f"saved {int(days // 30)} months ago"
+
+
+def _reason(continues: list[str], new: list[str], nearest: str | None,
+            waited: float | None = None) -> str:
     parts = []
     if continues:
         parts.append("continues: " + ", ".join(continues))
@@ -108,7 +123,11 @@ def _reason(continues: list[str], new: list[str], nearest: str | None) -> str:
         parts.append("new to you: " + ", ".join(new))
     if not parts and nearest:
         parts.append(f"close to what you read: {nearest}")
-    return "; ".join(parts) or "nothing read yet to compare with"
+    if not parts:
+        parts.append("nothing read yet to compare with")
+    if waited is not None and waited < 3650:
+        parts.append(_saved(waited))
+    return "; ".join(parts)
 
 
 def rank_next(ctx: LibraryContext, *, limit: int | None = 20, now: str | None = None,
@@ -147,24 +166,36 @@ def rank_next(ctx: LibraryContext, *, limit: int | None = 20, now: str | None = 
     ages = {a[0]: (now_moment - m).total_seconds() / 86400
             for a in articles if (m := _moment(a[4])) is not None}
     reads = [a for a in articles if a[0] in ages and a[0] in position and ages[a[0]] >= 0]
+    # Set aside without being read (archived, or read only after `now`): what you passed over.
+    read_ids = {a[0] for a in reads}
+    passed = [a for a in articles if not a[5] and a[0] not in read_ids and a[0] in position
+              and _age(now_moment, a[3]) >= 0]
     notes = []
     if len(unread_all) > len(cands):
         notes.append(f"{len(unread_all) - len(cands)} unread articles are not indexed yet and "
                      "are left out (run `reader index`)")
     if not reads:
         notes.append("nothing read yet: newest saved first")
-    all_ids = [a[0] for a in cands] + [a[0] for a in reads]
+    all_ids = [a[0] for a in cands] + [a[0] for a in reads] + [a[0] for a in passed]
     themes, titles = _theme_matrix(ctx, all_ids) if cands and use_themes else (None, [])
     if themes is None and reads and cands and use_themes:
         notes.append("no themes yet: ranked by closeness to your recent reading only")
     cand_rows = [position[a[0]] for a in cands]
     read_rows = [position[a[0]] for a in reads]
+    passed_rows = [position[a[0]] for a in passed]
+    n_c, n_r = len(cands), len(reads)
     scores = score_next(
         vectors[cand_rows].astype(np.float64), vectors[read_rows].astype(np.float64),
         np.array([ages[a[0]] for a in reads]),
-        None if themes is None else themes[:len(cands)],
-        None if themes is None else themes[len(cands):], half_life=half_life,
-        saved_ages_days=np.array([_age(now_moment, a[3]) for a in cands]), **(options or {}))
+        None if themes is None else themes[:n_c],
+        None if themes is None else themes[n_c:n_c + n_r], half_life=half_life,
+        saved_ages_days=np.array([_age(now_moment, a[3]) for a in cands]),
+        read_delays_days=np.array([_age(now_moment, a[3]) - ages[a[0]] for a in reads]),
+        passed_vecs=vectors[passed_rows].astype(np.float64),
+        passed_themes=None if themes is None else themes[n_c + n_r:],
+        passed_ages_days=np.array([_age(now_moment, a[3]) for a in passed]),
+        **(options or {}))
+    timed = bool(reads) and (options or {}).get("timing", True)
     order = sorted(range(len(cands)), key=lambda i: (-scores.score[i], _neg_time(cands[i][3]),
                                                      cands[i][0]))
     if not reads:  # nothing to compare with: the plain queue order
@@ -188,7 +219,8 @@ def rank_next(ctx: LibraryContext, *, limit: int | None = 20, now: str | None = 
         items.append(NextItem(article_id, title, site, added_at, round(float(scores.score[i]), 4),
                               round(float(scores.fit[i]), 4), round(float(scores.novelty[i]), 4),
                               cont, new, nearest,
-                              _reason(cont, new, nearest["title"] if nearest else None)))
+                              _reason(cont, new, nearest["title"] if nearest else None,
+                                      _age(now_moment, added_at) if timed else None)))
     return NextResult(items, len(cands), len(reads), half_life, now, notes)
 
 

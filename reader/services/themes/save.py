@@ -29,6 +29,7 @@ from reader.ml.theme_members import length_fair, members, normalised
 from reader.ml.theme_names import keeps_name
 from reader.services.context import LibraryContext, Progress, ProgressCallback
 from reader.services.themes.report import TrainReport
+from reader.services.themes.word_cache import WORD_CACHE, load_word_vectors, save_word_vectors
 from reader.storage.themes import ThemeStore
 
 NAMED_MATCH = 0.3  # a user-named theme is matched down to this (others: MATCH_COSINE)
@@ -95,6 +96,10 @@ class Labeller:
         self.n_classes = len(self.fine_members) + len(self.broad_members)
         self.background = unit_rows(data.vectors[background].mean(axis=0))
         self._cache: dict[str, np.ndarray] = {}
+        self._cache_file = ctx.paths.root / WORD_CACHE
+        self._cache_model = str(data.model)
+        self._cache.update(load_word_vectors(self._cache_file, self._cache_model))
+        self._loaded = len(self._cache)
         held_articles = set(data.article_ids[analysis.heldout].tolist())
         self.train_articles = np.array([int(a) not in held_articles
                                         for a in analysis.article_ids])
@@ -111,6 +116,12 @@ class Labeller:
                 seen.add(owner)
                 sets.append(self.shingles[self.row_pos[r]])
         return passage_overlap(sets) if len(sets) >= 3 else 0.0
+
+    def save_cache(self) -> None:
+        """Keep the vectors of short texts (keywords, names) for the next training: the
+        same words come back, and embedding them was a quarter of a training's time."""
+        if self.embed is not None and len(self._cache) > self._loaded:
+            save_word_vectors(self._cache_file, self._cache_model, self._cache)
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
@@ -201,6 +212,12 @@ def _match(store: ThemeStore, plan, level: str, new_dirs: np.ndarray,
         old = valid
         score = cosine_matrix(new_dirs, source[[t.latent for t in old]])
         threshold = MATCH_COSINE
+        # A theme that covers the same articles is the same theme even when its direction
+        # moved (a full retrain starts the normaliser anew): top-article overlap at
+        # MATCH_OVERLAP counts like a direction at MATCH_COSINE.
+        old_tops = [{a for a, _, _ in store.top_articles(t.id, 20)} for t in old]
+        overlap = jaccard_matrix(new_tops, old_tops)
+        score = np.maximum(score, np.minimum(1.0, overlap * MATCH_COSINE / MATCH_OVERLAP))
         if new_children is not None:
             held: dict[int, set[int]] = {}
             for t in store.themes():
@@ -218,6 +235,22 @@ def _match(store: ThemeStore, plan, level: str, new_dirs: np.ndarray,
         for m in assign(sub, NAMED_MATCH):
             found[left_new[m.new]] = type(m)(left_new[m.new], named_old[m.old], m.cosine)
     return {keys[i]: (old[m.old].id, m.cosine) for i, m in found.items()}
+
+
+KEEP_SHOWN_AGREEMENT = 0.5  # a shown theme found again is hidden as mixed only below this
+
+
+def _keep_shown(store: ThemeStore, report, fine_match: dict[int, tuple[int, float]]) -> None:
+    """Hysteresis for hiding: a theme shown before and found again stays shown when it is now
+    only borderline mixed (hidden when under 75% of its top articles share a section, or
+    among the least coherent, with a budget); it is hidden again only when clearly mixed
+    (under KEEP_SHOWN_AGREEMENT) or for another reason (generic, duplicate, boilerplate)."""
+    was_shown = {t.id for t in store.themes() if t.level == "fine" and not t.hidden}
+    for j, (old_id, _) in fine_match.items():
+        reason = report.hidden[j]
+        if (reason and reason.startswith("mixed") and old_id in was_shown
+                and report.agreement[j] >= KEEP_SHOWN_AGREEMENT):
+            report.hidden[j] = None
 
 
 def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis, *,
@@ -243,6 +276,7 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
     broad_words = {g: labeller.keywords(("broad", g), labeller.broad_members[g])
                    for g in range(sections.count)}
     progress(Progress("labelling", total, total))
+    labeller.save_cache()
 
     art_codes = analysis.article_codes
     section_dirs = np.array([analysis.section_direction(g) for g in range(sections.count)]
@@ -255,6 +289,7 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
     broad_match = _match(store, plan, "broad", section_dirs,
                          top_sets(sections.scores, analysis.article_ids), keys_broad, children)
 
+    _keep_shown(store, report, fine_match)
     shown = [j for j in live if report.hidden[j] is None]
     passages = _passages(ctx, data, labeller)
     asked = [(("fine", j), fine_words[j], passages(labeller.fine_members[j])) for j in shown]
