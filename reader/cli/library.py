@@ -98,7 +98,8 @@ def import_(state: State, file: Path, fmt: str | None, tags: tuple[str, ...], no
             no_index: bool) -> None:
     """Import a reading list: Pocket, Instapaper, Omnivore, bookmarks, OPML, JSONL, or a document's links."""
     library = _library(state)
-    report = library.import_file(file, format=fmt, tags=list(tags))
+    with progress_bar("Import") as progress:
+        report = library.import_file(file, format=fmt, tags=list(tags), progress=progress)
     _print_capture(report, verb="Import")
     if not (report.added or report.merged or report.skipped):
         echo(f"Error: nothing was imported from {file}", err=True)
