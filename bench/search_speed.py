@@ -6,17 +6,24 @@ SQLite file with an `embeddings` table like the library's). Larger sizes add per
 copies: normalise(v + noise) with noise of norm 0.75, i.e. cosine about 0.8 to the original,
 like a paraphrase. Queries are real: SciFact's claims, embedded by reader's encoder.
 
-Per size: build time, memory, p50/p99 single-query latency (k=10) for hnswlib (reader's
-VectorIndex, production parameters) and for exact numpy search, and hnswlib's recall@10
-against exact; then, where recall is under 0.98, the same at larger ef (`ef_sweep`).
+Per size: build time (hnswlib adds on every core), memory, p50/p99 single-query latency
+(k=10) for hnswlib (reader's VectorIndex, production parameters) and for exact numpy search,
+and recall@10 against the exact top 10 (computed with numpy in blocks of 100k rows). First at
+the ef reader would use (`auto_ef`, from the size), then over a grid of ef, giving the least
+ef that reaches 0.95 and 0.98. `ef_fit` fits the exponent g of ef = 150 * (n / 100k) ** g on
+the sizes past 100k, each at the issue's target (0.98 up to 100k, 0.95 at 1M), beside the g
+reader uses.
 
     python bench/search_speed.py [--sizes 10000,100000,1000000] [--queries 200]
                                  [--embedding-cache FILE]
 
 Prints one JSON object with `recall10_100k`, `speedup_100k`, `recall10_1m` and `speedup_1m`
-beside the per-size details, and the run's `seconds`. The 1M point needs about 3 GB of
-memory; building its index takes tens of minutes on two cores (M=16, ef_construction=200,
-the production parameters), so it is for a bench run, not the test suite.
+(speedup: exact p50 over hnswlib p50, both measured in this run) beside the per-size details.
+The 1M point holds about 3.5 GB (1.5 GB of vectors, the graph, the exact search's scores);
+building its index takes tens of minutes on two shared cores, so built indexes of 500k
+vectors or more, and the real vectors and queries, are kept in
+$TMPDIR/reader-bench-cache/search_speed between runs (keyed by size, seed, parameters and a
+checksum of the real vectors), never in the repository.
 """
 
 from __future__ import annotations
