@@ -396,7 +396,9 @@ def stage(result: dict, name: str, skip: set[str], fn, *args) -> None:
         result[name] = fn(*args)
     except Exception as exc:  # noqa: BLE001 - a bench reports a failed stage and goes on
         result[name] = {"error": f"{type(exc).__name__}: {str(exc)[-800:]}"}
-    print(f"[scale] {name}: {time.perf_counter() - started:.1f}s", file=sys.stderr, flush=True)
+    # Each stage's figures as it ends: a run cut short still says what it measured.
+    print(f"[scale] {name}: {time.perf_counter() - started:.1f}s {json.dumps(result[name])}",
+          file=sys.stderr, flush=True)
 
 
 def main() -> None:

@@ -313,6 +313,8 @@ def main() -> None:
         p = HnswParams()
         key = f"n{size}-s{args.seed}-{checksum}-M{p.M}-efc{p.ef_construction}"
         result["sizes"][str(size)] = measure(data[:size], queries, key)
+        # Each size as it is done, so a run cut short still says what it measured.
+        print(json.dumps({"size": size, **result["sizes"][str(size)]}), file=sys.stderr, flush=True)
     result["ef_fit"] = fit_growth(result["sizes"])
     for size, name in ((100_000, "100k"), (1_000_000, "1m")):
         if str(size) in result["sizes"]:
