@@ -116,10 +116,12 @@ def real_vectors(count: int, cache: Path | None) -> np.ndarray:
             break
     hashes = list(texts)[:count]
     found: dict[str, np.ndarray] = {}
-    if cache is not None and cache.exists():
-        db = sqlite3.connect(cache)
+    for source in (cache, own_cache()):
+        if source is None or not source.exists():
+            continue
+        db = sqlite3.connect(source)
         for begin in range(0, len(hashes), 500):
-            part = hashes[begin : begin + 500]
+            part = [h for h in hashes[begin : begin + 500] if h not in found]
             rows = db.execute(
                 f"SELECT content_hash, vector FROM embeddings WHERE model = ? AND content_hash IN "
                 f"({','.join('?' * len(part))})",
@@ -129,9 +131,22 @@ def real_vectors(count: int, cache: Path | None) -> np.ndarray:
         db.close()
     missing = [h for h in hashes if h not in found]
     if missing:
-        print(f"embedding {len(missing)} passages", file=sys.stderr)
-        vectors = model.embed([texts[h] for h in missing], batch_size=64)
-        found.update(zip(missing, vectors, strict=True))
+        # Kept as they are made, 500 at a time: an interrupted run resumes where it stopped.
+        db = sqlite3.connect(own_cache())
+        db.execute("CREATE TABLE IF NOT EXISTS embeddings (model TEXT, content_hash TEXT, "
+                   "vector BLOB, PRIMARY KEY (model, content_hash))")
+        for begin in range(0, len(missing), 500):
+            print(f"embedding passages {begin}/{len(missing)}", file=sys.stderr, flush=True)
+            part = missing[begin : begin + 500]
+            vectors = model.embed([texts[h] for h in part], batch_size=64)
+            found.update(zip(part, vectors, strict=True))
+            with db:
+                db.executemany(
+                    "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
+                    [(model.model_id, h, np.asarray(v, dtype="<f4").tobytes())
+                     for h, v in zip(part, vectors, strict=True)],
+                )
+        db.close()
     return np.vstack([found[h] for h in hashes]).astype(np.float32)
 
 
@@ -175,6 +190,10 @@ def cache_folder() -> Path:
     folder = Path(tempfile.gettempdir()) / "reader-bench-cache" / "search_speed"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def own_cache() -> Path:
+    return cache_folder() / "embeddings.db"
 
 
 def built_index(data: np.ndarray, key: str) -> tuple[VectorIndex, float, bool]:
