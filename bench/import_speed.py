@@ -1,4 +1,4 @@
-"""Import speed: a 5,000-row Pocket CSV and a 1,000-feed OPML with a quarter of its feeds dead.
+"""Import speed: a Pocket CSV, a JSONL library with texts, and an OPML with dead feeds.
 
 Both go through `LibraryService.import_file` on a real SQLite library in a temporary folder,
 as `reader import --no-fetch` does (the articles are queued, not fetched: their hosts are
@@ -6,11 +6,15 @@ made up). The OPML's feeds are served by a local HTTP server on 127.0.0.1 (so th
 allows private addresses, as someone reading from their own network would); 250 of them
 answer 404, are refused, or send something that is not a feed. Each live feed lists 4 items.
 
+The JSONL is what bench/scale.py imports: recombined real texts of ../shared/corpora with
+dates, states, tags and notes (`--jsonl-rows`, 0 to leave it out), so every item is signed
+for near duplicates and indexed by FTS5 as it is written.
+
 Baseline, in the same run: the same Pocket rows parsed by the csv module and written with
 one sqlite-utils `insert_all` into a table of the same columns, with no merging, no URL
 canonicalisation and no per-item transaction: the floor any importer of ours stands on.
 
-    python bench/import_speed.py [--rows 5000] [--feeds 1000]
+    python bench/import_speed.py [--rows 5000] [--jsonl-rows 3000] [--feeds 1000]
 
 Prints one JSON object.
 """
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import sys
 import tempfile
@@ -110,6 +115,7 @@ def baseline(path: Path, folder: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--jsonl-rows", type=int, default=3000)
     parser.add_argument("--feeds", type=int, default=1000)
     args = parser.parse_args()
     from reader.services.context import LibraryContext
@@ -128,6 +134,23 @@ def main() -> None:
         csv_added = len(report.added)
         ctx.close()
         floor = baseline(csv_path, folder)
+
+        jsonl: dict[str, object] = {}
+        corpora = REPO.parent / "shared" / "corpora"
+        if args.jsonl_rows and (corpora / "bbc" / "bbc.jsonl").exists():
+            sys.path.insert(0, str(REPO / "bench"))
+            from scale import write_library_jsonl
+
+            jsonl_path = folder / "library.jsonl"
+            write_library_jsonl(jsonl_path, args.jsonl_rows, seed=3)
+            ctx = LibraryContext(folder / "jsonl-lib")
+            started = time.perf_counter()
+            report = LibraryService(ctx).import_file(jsonl_path)
+            seconds = time.perf_counter() - started
+            jsonl = {"jsonl_rows": args.jsonl_rows, "jsonl_added": len(report.added),
+                     "jsonl_near_duplicates": len(report.duplicates),
+                     "jsonl_articles_per_s": round(len(report.added) / seconds, 1)}
+            ctx.close()
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), FeedHandler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -150,6 +173,7 @@ def main() -> None:
         "pocket_articles_per_s": round(csv_added / csv_seconds, 1),
         "baseline_insert_rows_per_s": round(floor, 1),
         "ratio": round(csv_added / csv_seconds / floor, 4),
+        **jsonl,
         "opml_feeds": args.feeds,
         "opml_dead_feeds": args.feeds - live,
         "opml_feeds_reported_failed": feeds_failed,
@@ -157,6 +181,7 @@ def main() -> None:
         "opml_items_expected": live * 4,
         "opml_seconds": round(opml_seconds, 2),
         "opml_articles_per_s": round(opml_added / opml_seconds, 1),
+        "load_average": round(os.getloadavg()[0], 1),
     }))
 
 

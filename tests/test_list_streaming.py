@@ -45,3 +45,22 @@ def test_list_json_streams_the_same_document(tmp_path: Path) -> None:
     assert result.stdout == json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n"
     empty = CliRunner().invoke(main, ["--home", str(tmp_path / "none"), "list", "--json"])
     assert json.loads(empty.stdout) == []
+
+
+def test_list_json_streams_terminal_controls_as_escapes_and_the_data_exact(tmp_path: Path) -> None:
+    """What echo_json does for a whole list: C1, bidi and line-separator characters escaped."""
+    fill(tmp_path, 450)
+    title = "Evil \u202eeman\u202c \x9b2J \u2028 title"
+    ctx = LibraryContext(tmp_path)
+    ctx.db.execute("UPDATE articles SET title = ? WHERE id = 7", [title])
+    ctx.close()
+    result = CliRunner().invoke(main, ["--home", str(tmp_path), "list", "--json"])
+    assert result.exit_code == 0, result.output
+    for raw in ("\u202e", "\u202c", "\x9b", "\u2028"):
+        assert raw not in result.stdout
+    assert "\\u202e" in result.stdout and "\\u009b" in result.stdout
+    rows = json.loads(result.stdout)
+    assert len(rows) == 450 and [r["title"] for r in rows if r["id"] == 7] == [title]
+    from reader.textsafe import json_safe
+
+    assert result.stdout == json_safe(json.dumps(rows, ensure_ascii=False, indent=2)) + "\n"

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from reader.cli.common import State, echo, echo_json, paragraphs, pass_state, progress_bar
-from reader.textsafe import terminal_safe
+from reader.textsafe import json_safe, terminal_safe
 
 STATE_CHOICES = ["unread", "reading", "read", "archived", "all"]
 FETCH_CHOICES = ["queued", "fetched", "failed", "provided", "all"]
@@ -98,7 +98,8 @@ def import_(state: State, file: Path, fmt: str | None, tags: tuple[str, ...], no
             no_index: bool) -> None:
     """Import a reading list: Pocket, Instapaper, Omnivore, bookmarks, OPML, JSONL, or a document's links."""
     library = _library(state)
-    report = library.import_file(file, format=fmt, tags=list(tags))
+    with progress_bar("Import") as progress:
+        report = library.import_file(file, format=fmt, tags=list(tags), progress=progress)
     _print_capture(report, verb="Import")
     if not (report.added or report.merged or report.skipped):
         echo(f"Error: nothing was imported from {file}", err=True)
@@ -156,12 +157,19 @@ def list_(state: State, reading_state: str | None, fetch_state: str | None, tag:
         # Streamed a page at a time, in exactly the form echo_json gives a whole list.
         rows = _library(state).iter_list(state=reading_state, fetch_state=fetch_state, tag=tag,
                                          limit=limit)
+        # Terminal controls as \u escapes, as echo_json writes them, and before indenting:
+        # textwrap takes U+2028 and U+0085 inside a title for line breaks. Written a few
+        # hundred rows at a time rather than row by row.
+        pieces: list[str] = []
         first = True
         for article in rows:
-            item = json.dumps(_row(article), ensure_ascii=False, indent=2, default=str)
-            click.echo(("[\n" if first else ",\n") + textwrap.indent(item, "  "), nl=False)
+            item = json_safe(json.dumps(_row(article), ensure_ascii=False, indent=2, default=str))
+            pieces.append(("[\n" if first else ",\n") + textwrap.indent(item, "  "))
             first = False
-        click.echo("[]" if first else "\n]")
+            if len(pieces) >= 200:
+                click.echo("".join(pieces), nl=False)
+                pieces.clear()
+        click.echo("".join(pieces) + ("[]" if first else "\n]"))
         return
     articles = _library(state).list(state=reading_state, fetch_state=fetch_state, tag=tag,
                                     limit=limit)

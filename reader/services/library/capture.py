@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reader.errors import BadInput, ReaderError
 from reader.models import READING_STATES, ImportBatch, ImportedItem, ImportProblem, utcnow
-from reader.services.context import LibraryContext
+from reader.services.context import LibraryContext, Progress, ProgressCallback, no_progress
 from reader.storage.articles import ArticleStore
 
 # How far along each reading state is, so a merge never moves an article backwards.
@@ -19,6 +20,9 @@ _KEPT_FROM_EXPORT = (
     "final_url", "fetched_at", "extraction", "extraction_note", "fetch_error", "attempts",
     "fetch_state", "next_retry_at", "content_hash", "word_count", "source", "updated_at",
 )
+# Items written per transaction by an import: one BEGIN IMMEDIATE and one FTS flush for this
+# many rows, instead of one each. Another writer waits at most one batch for the lock.
+IMPORT_BATCH = 500
 
 
 @dataclass
@@ -60,7 +64,7 @@ def text_hash(text: str) -> str:
 
 
 class Capture:
-    """Adds and merges articles. Every write for one item happens in one transaction."""
+    """Adds and merges articles. An item's writes all commit or none do."""
 
     def __init__(self, ctx: LibraryContext) -> None:
         self.ctx = ctx
@@ -81,24 +85,47 @@ class Capture:
         self.merge_item(ImportedItem(url=url, tags=list(tags)), source=source, report=report)
         return report
 
-    def add_batch(self, batch: ImportBatch, *, tags: list[str] = (), source: str) -> CaptureReport:
+    def add_batch(self, batch: ImportBatch, *, tags: list[str] = (), source: str,
+                  progress: ProgressCallback = no_progress) -> CaptureReport:
+        """Merge every item of an import, IMPORT_BATCH items per write transaction.
+
+        What needs no lock (canonical URLs, MinHash signatures) is worked out before the
+        transaction; inside it each item is a savepoint of its own, so a bad item is rolled
+        back alone and reported while the rest of its batch commits.
+        """
         report = CaptureReport(skipped=list(batch.skipped), failed=list(batch.problems))
         id_map: dict[object, int] = {}
-        for item in batch.items:
-            if tags:
-                item.tags = [*item.tags, *tags]
-            try:
-                article_id = self.merge_item(item, source=source, report=report)
-            except ReaderError as exc:
-                report.failed.append(ImportProblem(item.url, str(exc)))
-                continue
-            if "id" in item.extra:
-                id_map[item.extra["id"]] = article_id
-            if item.extra.get("kept_apart") is True:
-                from reader.storage import near_dups
+        total = len(batch.items)
+        progress(Progress("importing", 0, total))  # starts the stage's clock
+        for start in range(0, total, IMPORT_BATCH):
+            part = batch.items[start:start + IMPORT_BATCH]
+            for item in part:
+                if tags:
+                    item.tags = [*item.tags, *tags]
+            prepared = [_prepare(item) for item in part]
+            with self.ctx.db.atomic():
+                for item, ready in zip(part, prepared, strict=True):
+                    if isinstance(ready, Exception):
+                        report.failed.append(ImportProblem(item.url, str(ready)))
+                        continue
+                    one = CaptureReport()
+                    try:
+                        with self.ctx.db.atomic():  # a savepoint inside the batch
+                            article_id = self._write_item(item, ready, source=source, report=one)
+                            if item.extra.get("kept_apart") is True:
+                                from reader.storage import near_dups
 
-                near_dups.set_user_distinct(self.ctx.db, article_id)
-        self._relink_duplicates(batch, id_map)
+                                near_dups.set_user_distinct(self.ctx.db, article_id)
+                    except _BAD_ITEM as exc:
+                        report.failed.append(ImportProblem(item.url, _reason(exc)))
+                        continue
+                    report.extend(one)
+                    if "id" in item.extra:
+                        id_map[item.extra["id"]] = article_id
+            progress(Progress("importing", min(total, start + len(part)), total))
+        if id_map:
+            with self.ctx.db.atomic():
+                self._relink_duplicates(batch, id_map)
         return report
 
     def add_document(self, path: Path, *, tags: list[str] = ()) -> CaptureReport:
@@ -162,35 +189,42 @@ class Capture:
 
     def merge_item(self, item: ImportedItem, *, source: str, report: CaptureReport) -> int:
         """Insert the item, or merge it into the article with the same canonical URL."""
-        from reader.fetch.arxiv import canonical_url, parse_arxiv
-        from reader.fetch.urls import canonicalize
-
-        paper = parse_arxiv(item.url)  # every version and form of an arXiv link: one paper
-        canonical = canonical_url(paper) if paper else canonicalize(item.url)
-        store = self.store
+        ready = _prepare(item)
+        if isinstance(ready, Exception):
+            raise ready
+        one = CaptureReport()
         with self.ctx.db.atomic():
-            existing = store.id_for_canonical(canonical)
-            if existing is None:
-                values = _new_article_values(item, canonical, source)
-                wanted = _free_id(store, item.extra.get("id"))
-                if wanted is not None:
-                    values["id"] = wanted
-                article_id = store.insert(**values)
-                report.added.append(article_id)
-            else:
-                article_id = existing
-                self._merge_into(store, existing, item)
-                report.merged.append(article_id)
-            store.add_tags(article_id, item.tags)
-            self._add_notes(store, article_id, item)
-            if item.text and "duplicate_of" not in item.extra:
-                self._mark_near_copy(article_id, report)
+            article_id = self._write_item(item, ready, source=source, report=one)
+        report.extend(one)
         return article_id
 
-    def _mark_near_copy(self, article_id: int, report: CaptureReport) -> None:
+    def _write_item(self, item: ImportedItem, ready: _Prepared, *, source: str,
+                    report: CaptureReport) -> int:
+        """The writes for one item; the caller holds the write transaction."""
+        store = self.store
+        existing = store.id_for_canonical(ready.canonical)
+        if existing is None:
+            values = _new_article_values(item, ready.canonical, source)
+            wanted = _free_id(store, item.extra.get("id"))
+            if wanted is not None:
+                values["id"] = wanted
+            article_id = store.insert(**values)
+            report.added.append(article_id)
+        else:
+            article_id = existing
+            self._merge_into(store, existing, item)
+            report.merged.append(article_id)
+        store.add_tags(article_id, item.tags)
+        self._add_notes(store, article_id, item)
+        if item.text and "duplicate_of" not in item.extra:
+            self._mark_near_copy(article_id, report, ready.signed)
+        return article_id
+
+    def _mark_near_copy(self, article_id: int, report: CaptureReport,
+                        signed: tuple[str, object] | None = None) -> None:
         from reader.services.library.dedupe import check_article
 
-        found = check_article(self.ctx.db, article_id)
+        found = check_article(self.ctx.db, article_id, signed=signed)
         if found is not None:
             report.duplicates.append((article_id, found[0]))
 
@@ -245,6 +279,42 @@ class Capture:
                 if item.extra.get("updated_at"):
                     values["updated_at"] = item.extra["updated_at"]
                 store.update(id_map[item.extra["id"]], **values)
+
+
+@dataclass
+class _Prepared:
+    """What an item needs worked out before its writes: no lock is held meanwhile."""
+
+    canonical: str
+    signed: tuple[str, object] | None  # (text, MinHash signature or None) when it has text
+
+
+# Errors that belong to one item (a value SQLite refuses, a URL that cannot be read): the
+# item is reported as failed and the rest of the import goes on.
+_BAD_ITEM = (ReaderError, sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.DataError,
+             ValueError, TypeError)
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, ReaderError) else f"not stored: {exc}"
+
+
+def _prepare(item: ImportedItem) -> _Prepared | Exception:
+    """The item's canonical URL and its text's signature, or the error that rules it out."""
+    from reader.fetch.arxiv import canonical_url, parse_arxiv
+    from reader.fetch.urls import canonicalize
+
+    try:
+        paper = parse_arxiv(item.url)  # every version and form of an arXiv link: one paper
+        canonical = canonical_url(paper) if paper else canonicalize(item.url)
+        signed = None
+        if item.text and "duplicate_of" not in item.extra:
+            from reader.ml.minhash import signature
+
+            signed = (item.text, signature(item.text))
+    except _BAD_ITEM as exc:
+        return exc if isinstance(exc, ReaderError) else BadInput(_reason(exc))
+    return _Prepared(canonical, signed)
 
 
 def _new_article_values(item: ImportedItem, canonical: str, source: str) -> dict[str, object]:

@@ -33,11 +33,14 @@ class Duplicate:
 _UNSIGNED = object()
 
 
-def check_article(db: Database, article_id: int, sig=_UNSIGNED) -> tuple[int, float] | None:
+def check_article(db: Database, article_id: int, sig=_UNSIGNED, *,
+                  signed: tuple[str, object] | None = None) -> tuple[int, float] | None:
     """Sign an article's text; mark it a duplicate of the oldest near copy already here.
 
     `sig` is the text's minhash.signature when the caller made it already (an extraction
-    worker does). Returns (original id, similarity) when it was marked, else None.
+    worker does). `signed` is (text, signature) worked out before the article was written
+    (an import signs its items before taking the write lock); it is used when the article's
+    text is that text. Returns (original id, similarity) when it was marked, else None.
     """
     from reader.ml.minhash import band_keys, signature
 
@@ -48,7 +51,7 @@ def check_article(db: Database, article_id: int, sig=_UNSIGNED) -> tuple[int, fl
         return None
     text, content_hash, marked = row
     if sig is _UNSIGNED:
-        sig = signature(text)
+        sig = signed[1] if signed is not None and signed[0] == text else signature(text)
     if sig is None:
         return None
     keys = band_keys(sig)

@@ -83,7 +83,8 @@ class LibraryService:
         if not path.exists():
             raise BadInput(f"{path}: no such file")
         batch = read_import(path, format)
-        report = self.capture.add_batch(batch, tags=list(tags), source=f"import:{batch.format}")
+        report = self.capture.add_batch(batch, tags=list(tags), source=f"import:{batch.format}",
+                                        progress=progress)
         if batch.records:
             report.restored = restore_records(self.ctx, batch.records)
         if batch.feeds:
