@@ -21,6 +21,7 @@ CREATE INDEX "idx_articles_read_at"
     ON "articles" ("read_at");
 CREATE INDEX "idx_articles_state"
     ON "articles" ("state");
+CREATE INDEX idx_articles_state_added_at ON articles(state, added_at);
 CREATE INDEX "idx_chunk_themes_article_id"
     ON "chunk_themes" ("article_id");
 CREATE INDEX "idx_chunk_themes_theme_id_value"

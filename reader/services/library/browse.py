@@ -38,6 +38,9 @@ SORTS = {
     "error": "(fetch_error is null)",
 }
 
+# Sort keys whose SQL is never NULL (NOT NULL columns, coalesced expressions).
+NEVER_NULL = frozenset({"id", "state", "title", "site", "added", "error"})
+
 
 @dataclass
 class LibraryPage:
@@ -76,6 +79,10 @@ class Listing:
             raise BadInput(f"unknown sort {self.sort!r}; one of: {', '.join(SORTS)}")
         direction = "desc" if self.descending else "asc"
         column = SORTS[self.sort]
+        if self.sort in NEVER_NULL:
+            # No "is null" term: it would keep SQLite from walking an index in order (a page of
+            # 100,000 articles by date: 77 ms of sorting against 0.1 ms of index walk).
+            return f"{column} {direction}, id {direction}"
         return f"{column} is null, {column} {direction}, id {direction}"
 
 
