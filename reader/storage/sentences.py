@@ -22,16 +22,23 @@ def get_sentence_vectors(
     db: Database, model: str, chunk_ids: Sequence[int]
 ) -> dict[tuple[int, str], np.ndarray]:
     """(chunk id, sentence hash) -> vector for the given chunks."""
+    return _kept_vectors(db, "sentence_vectors", "chunk_id", model, chunk_ids)
+
+
+def _kept_vectors(
+    db: Database, table: str, key: str, model: str, ids: Sequence[int]
+) -> dict[tuple[int, str], np.ndarray]:
+    """(id in `key`, sentence hash) -> vector from one of the two sentence-vector tables."""
     out: dict[tuple[int, str], np.ndarray] = {}
-    for part in _batches(chunk_ids, 500):
+    for part in _batches(ids, 500):
         marks = ",".join("?" * len(part))
         rows = db.execute(
-            f"SELECT chunk_id, content_hash, vector FROM sentence_vectors "
-            f"WHERE model = ? AND chunk_id IN ({marks})",
+            f"SELECT {key}, content_hash, vector FROM {table} "
+            f"WHERE model = ? AND {key} IN ({marks})",
             [model, *part],
         )
-        for chunk_id, digest, blob in rows:
-            out[(chunk_id, digest)] = np.frombuffer(blob, dtype="<f4")
+        for owner, digest, blob in rows:
+            out[(owner, digest)] = np.frombuffer(blob, dtype="<f4")
     return out
 
 
@@ -59,17 +66,7 @@ def get_article_sentence_vectors(
     db: Database, model: str, article_ids: Sequence[int]
 ) -> dict[tuple[int, str], np.ndarray]:
     """(article id, sentence hash) -> vector kept for articles not indexed yet."""
-    out: dict[tuple[int, str], np.ndarray] = {}
-    for part in _batches(article_ids, 500):
-        marks = ",".join("?" * len(part))
-        rows = db.execute(
-            f"SELECT article_id, content_hash, vector FROM article_sentence_vectors "
-            f"WHERE model = ? AND article_id IN ({marks})",
-            [model, *part],
-        )
-        for article_id, digest, blob in rows:
-            out[(article_id, digest)] = np.frombuffer(blob, dtype="<f4")
-    return out
+    return _kept_vectors(db, "article_sentence_vectors", "article_id", model, article_ids)
 
 
 def put_article_sentence_vectors(
