@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,28 @@ def reader_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def ctx(reader_home: Path):
     from reader.services.context import LibraryContext
 
+    context = LibraryContext(reader_home)
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def reading_template(tmp_path_factory) -> Path:
+    """The trained reading library of tests/reading_library.py, built once per run."""
+    from tests.reading_library import build
+
+    home = tmp_path_factory.mktemp("reading-template")
+    build(home)
+    return home
+
+
+@pytest.fixture
+def reading_library(reading_template: Path, reader_home: Path):
+    """A context on a fresh copy of the trained reading library, at READER_HOME."""
+    from reader.services.context import LibraryContext
+
+    shutil.rmtree(reader_home)
+    shutil.copytree(reading_template, reader_home)
     context = LibraryContext(reader_home)
     yield context
     context.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -14,26 +13,14 @@ import pytest
 from click.testing import CliRunner
 
 from reader.ml import layout
-from reader.services.context import LibraryContext
 from reader.services.themes.browse import browse_themes
 from reader.services.themes.map import reading_map
-from tests.reading_library import build, fake_embedder, topic_of
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("map-template")
-    build(home)
-    return home
+from tests.reading_library import fake_embedder, topic_of
 
 
 @pytest.fixture
-def library(template: Path, reader_home: Path):
-    shutil.rmtree(reader_home)
-    shutil.copytree(template, reader_home)
-    ctx = LibraryContext(reader_home)
-    yield ctx
-    ctx.close()
+def library(reading_library):
+    return reading_library
 
 
 # -- layout (arrays only) -------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -17,25 +16,13 @@ from reader.ml.next_rank import (
     recency_weights,
     score_next,
 )
-from reader.services.context import LibraryContext
 from reader.services.themes.next import next_order, rank_next
-from tests.reading_library import NOW, build, topic_of
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("next-template")
-    build(home)
-    return home
+from tests.reading_library import NOW, topic_of
 
 
 @pytest.fixture
-def library(template: Path, reader_home: Path):
-    shutil.rmtree(reader_home)
-    shutil.copytree(template, reader_home)
-    ctx = LibraryContext(reader_home)
-    yield ctx
-    ctx.close()
+def library(reading_library):
+    return reading_library
 
 
 def unit(v) -> np.ndarray:

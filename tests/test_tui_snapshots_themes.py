@@ -18,7 +18,7 @@ import pytest
 
 from reader.ml import layout
 from reader.services.context import LibraryContext
-from tests.reading_library import NOW, build, fake_embedder
+from tests.reading_library import NOW, fake_embedder
 from tests.test_tui_snapshots import SIZES, scenario
 
 FROZEN = datetime.strptime(NOW, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
@@ -30,11 +30,9 @@ class FrozenDatetime(datetime):
         return FROZEN if tz is not None else FROZEN.replace(tzinfo=None)
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("snapshot-themes")
-    build(home)
-    return home
+@pytest.fixture
+def template(reading_template: Path) -> Path:
+    return reading_template
 
 
 @pytest.fixture

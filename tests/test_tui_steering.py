@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from textual.widgets import Input, OptionList
 
-from reader.services.context import LibraryContext
 from reader.services.search.service import SearchService
 from reader.services.themes.service import ThemeService
 from reader.tui.app import make_app
 from reader.tui.screens.theme_picker import ThemePicker
-from tests.reading_library import build, fake_embedder, topic_of
+from tests.reading_library import fake_embedder, topic_of
 from tests.test_tui import settle
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("steering-template")
-    build(home)
-    return home
-
-
 @pytest.fixture
-def library(template: Path, reader_home: Path):
-    shutil.rmtree(reader_home)
-    shutil.copytree(template, reader_home)
-    ctx = LibraryContext(reader_home)
-    yield ctx
-    ctx.close()
+def library(reading_library):
+    return reading_library
 
 
 def shown_topics(app, topics: dict[int, str]) -> list[str]:
