@@ -332,7 +332,7 @@ def stage_digest(home: Path) -> dict:
         "month": month,
         "read_that_month": read,
         "seconds": round(seconds, 2),
-        "markdown_chars": len(getattr(draft, "markdown", "") or ""),
+        "markdown_chars": len(draft.text),
     }
 
 
