@@ -407,3 +407,24 @@ def m008_state_added_index(db: Database) -> None:
     db.execute(
         "CREATE INDEX IF NOT EXISTS idx_articles_state_added_at ON articles(state, added_at)"
     )
+
+
+@migrations()
+def m015_searchable_index(db: Database) -> None:
+    """Which articles search may match, answered from an index instead of the rows.
+
+    The eligibility test reads `trim(text)`, and `state`, `fetch_state` and `duplicate_of`
+    were added after `text`, `markdown` and `html`: testing one article read the whole chain
+    of its overflow pages. A keyword search matching 11,000 of 100,000 articles spent 1.3 s
+    there with a cold cache. This partial index holds only the searchable articles, so
+    "is it searchable, in this state, saved then" is an index lookup. Its WHERE must stay
+    the same terms as reader.storage.chunks.ELIGIBLE (queries name it with INDEXED BY, and
+    SQLite refuses the query if the terms differ).
+    """
+    db.execute(
+        """
+        CREATE INDEX IF NOT EXISTS idx_articles_searchable ON articles(id, state, added_at)
+        WHERE fetch_state IN ('fetched', 'provided') AND duplicate_of IS NULL
+          AND text IS NOT NULL AND trim(text) != ''
+        """
+    )

@@ -127,16 +127,18 @@ def keyword_search(
     where: str = "1",
     params: list | None = None,
     weights: KeywordWeights | None = None,
+    articles: str = "articles a",
 ) -> list[tuple[int, float]]:
     """(article id, BM25 score: higher is better), best first, among articles matching `where`.
 
-    `where` is SQL over the articles table aliased `a` (the caller builds it, with params).
+    `where` is SQL over the articles table aliased `a` (the caller builds it, with params);
+    `articles` names that table in the FROM clause (with an INDEXED BY, say).
     """
     weights = weights or KeywordWeights()
     rows = db.execute(
         f"""
         SELECT f.rowid, bm25(articles_fts, ?, ?) AS score
-        FROM articles_fts f JOIN articles a ON a.id = f.rowid
+        FROM articles_fts f JOIN {articles} ON a.id = f.rowid
         WHERE articles_fts MATCH ? AND {where}
         ORDER BY score LIMIT ?
         """,

@@ -19,6 +19,9 @@ CREATE INDEX "idx_articles_fetch_state"
     ON "articles" ("fetch_state");
 CREATE INDEX "idx_articles_read_at"
     ON "articles" ("read_at");
+CREATE INDEX idx_articles_searchable ON articles(id, state, added_at)
+        WHERE fetch_state IN ('fetched', 'provided') AND duplicate_of IS NULL
+          AND text IS NOT NULL AND trim(text) != '';
 CREATE INDEX "idx_articles_state"
     ON "articles" ("state");
 CREATE INDEX idx_articles_state_added_at ON articles(state, added_at);

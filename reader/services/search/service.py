@@ -202,7 +202,13 @@ class SearchService:
         where, params = filters.sql()
         weights = fts.KeywordWeights(title=self.fusion.title_weight, text=1.0)
         return fts.keyword_search(
-            self.ctx.db, parsed, limit=depth, where=where, params=params, weights=weights
+            self.ctx.db,
+            parsed,
+            limit=depth,
+            where=where,
+            params=params,
+            weights=weights,
+            articles=store.SEARCHABLE,
         )
 
     def _semantic(
@@ -240,7 +246,7 @@ class SearchService:
             return None
         where, params = filters.sql()
         rows = self.ctx.db.execute(
-            f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}",
+            f"SELECT c.id FROM chunks c JOIN {store.SEARCHABLE} ON a.id = c.article_id WHERE {where}",
             params,
         ).fetchall()
         return {r[0] for r in rows}
@@ -305,7 +311,8 @@ class SearchService:
         for begin in range(0, len(article_ids), 500):
             part = article_ids[begin : begin + 500]
             rows = self.ctx.db.execute(
-                f"SELECT a.id FROM articles a WHERE a.id IN ({','.join('?' * len(part))}) AND {where}",
+                f"SELECT a.id FROM {store.SEARCHABLE} WHERE a.id IN ({','.join('?' * len(part))}) "
+                f"AND {where}",
                 [*part, *params],
             )
             out.update(r[0] for r in rows)
@@ -373,7 +380,7 @@ class SearchService:
         return data_version, self.ctx.db.conn.total_changes
 
     def _require_articles(self) -> None:
-        row = self.ctx.db.execute(f"SELECT 1 FROM articles a WHERE {store.ELIGIBLE} LIMIT 1")
+        row = self.ctx.db.execute(f"SELECT 1 FROM {store.SEARCHABLE} WHERE {store.ELIGIBLE} LIMIT 1")
         if row.fetchone() is None:
             raise IndexNotReady(
                 "the library has no articles with text yet: add some with `reader add` or "
