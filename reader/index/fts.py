@@ -123,13 +123,14 @@ def keyword_search(
     db: Database,
     query: ParsedQuery,
     *,
-    limit: int,
+    limit: int | None,
     where: str = "1",
     params: list | None = None,
     weights: KeywordWeights | None = None,
     articles: str = "articles a",
 ) -> list[tuple[int, float]]:
-    """(article id, BM25 score: higher is better), best first, among articles matching `where`.
+    """(article id, BM25 score: higher is better), best first, among articles matching `where`:
+    the best `limit`, or every match when `limit` is None.
 
     `where` is SQL over the articles table aliased `a` (the caller builds it, with params);
     `articles` names that table in the FROM clause (with an INDEXED BY, say).
@@ -140,31 +141,18 @@ def keyword_search(
         SELECT f.rowid, bm25(articles_fts, ?, ?) AS score
         FROM articles_fts f JOIN {articles} ON a.id = f.rowid
         WHERE articles_fts MATCH ? AND {where}
-        ORDER BY score LIMIT ?
+        ORDER BY score {"" if limit is None else "LIMIT ?"}
         """,
-        [weights.title, weights.text, match_expression(query), *(params or []), limit],
+        [
+            weights.title,
+            weights.text,
+            match_expression(query),
+            *(params or []),
+            *([] if limit is None else [limit]),
+        ],
     ).fetchall()
     # FTS5's bm25() is negative, more negative is better.
     return [(row[0], -float(row[1])) for row in rows]
-
-
-def keyword_scores(
-    db: Database, query: ParsedQuery, article_ids: list[int], weights: KeywordWeights
-) -> list[tuple[int, float]]:
-    """BM25 scores of the given articles that match the query (the others do not appear)."""
-    out: list[tuple[int, float]] = []
-    expression = match_expression(query)
-    for begin in range(0, len(article_ids), 500):
-        part = article_ids[begin : begin + 500]
-        rows = db.execute(
-            f"""
-            SELECT rowid, bm25(articles_fts, ?, ?) FROM articles_fts
-            WHERE articles_fts MATCH ? AND rowid IN ({",".join("?" * len(part))})
-            """,
-            [weights.title, weights.text, expression, *part],
-        )
-        out.extend((row[0], -float(row[1])) for row in rows)
-    return out
 
 
 def marked_spans(db: Database, query: ParsedQuery, article_id: int) -> list[tuple[int, int]]:
