@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-import jinja2
-from jinja2.sandbox import SandboxedEnvironment
-
 from reader.errors import BadInput
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
 
 SAFE_SCHEMES = frozenset({"http", "https"})
 DEFAULT_TEMPLATE = "digest.md.j2"
@@ -124,6 +124,11 @@ def _finalize(value: Any) -> Any:
 
 def make_environment(template_dir: Path | None = None) -> SandboxedEnvironment:
     """A sandboxed Jinja2 environment that escapes for Markdown and has our filters."""
+    # Imported here: the URL and Markdown helpers above serve `reader add` and `show`, which
+    # should not pay for Jinja2.
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
     if template_dir is None:
         loader: jinja2.BaseLoader = jinja2.PackageLoader("reader.render", "templates")
     else:
@@ -155,6 +160,8 @@ DATA_DEFAULTS: dict[str, Any] = {
 
 def render_digest(data: dict[str, Any], template: Path | None = None) -> str:
     """The digest `data` rendered with the default template or the user's Jinja2 file."""
+    import jinja2
+
     data = {**DATA_DEFAULTS, **data}
     try:
         if template is None:
