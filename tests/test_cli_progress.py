@@ -63,3 +63,21 @@ def test_quick_work_prints_nothing(clock: Clock, capsys: pytest.CaptureFixture[s
             clock.now += 0.1
             update(Progress("fetch", done, 4))
     assert capsys.readouterr().err == ""
+
+
+def test_a_stage_whose_first_report_already_counts_some_is_timed_from_that_report(
+    clock: Clock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with common.progress_bar("Fetching") as update:
+        clock.now += 6.0  # the first page took a while, then it is reported as done
+        update(Progress("fetch", 1, 181))
+        for done in range(21, 182, 20):
+            clock.now += 1.0
+            update(Progress("fetch", done, 181))
+    lines = capsys.readouterr().err.splitlines()
+    # No rate from one page in no time (that was "1000000.0/s"); then 20 pages a second.
+    assert lines == [
+        "Fetching: fetch 1/181",
+        "Fetching: fetch 101/181 (20.0/s, about 4 s left)",
+        "Fetching: fetch 181/181 (20.0/s)",
+    ]

@@ -111,6 +111,7 @@ class _RichProgress:
         self.task = None
         self.key: tuple | None = None
         self.started = 0.0
+        self.base = 0  # done at the stage's first report: the rate counts what came after
 
     def __enter__(self):
         self.bar.start()
@@ -122,14 +123,14 @@ class _RichProgress:
     def update(self, p: Progress) -> None:
         key = (p.stage, p.total)
         if key != self.key:
-            self.key, self.started = key, time.monotonic()
+            self.key, self.started, self.base = key, time.monotonic(), p.done
             from rich.markup import escape
 
             # The description column is Rich markup: the stage shows as the text it is.
             description = escape(terminal_safe(f"{self.label}: {p.stage}", single_line=True))
             self.task = self.bar.add_task(description, total=p.total, rate="")
         elapsed = max(time.monotonic() - self.started, 1e-6)
-        rate = f"{p.done / elapsed:.1f}/s" if p.done else ""
+        rate = f"{(p.done - self.base) / elapsed:.1f}/s" if p.done > self.base else ""
         self.bar.update(self.task, completed=p.done, rate=rate)
 
 
@@ -141,13 +142,14 @@ class _PlainProgress:
         self.started = time.monotonic()
         self.last_line = self.started
         self.stage: str | None = None
+        self.base = 0  # done at the stage's first report: the rate counts what came after
         self.latest: Progress | None = None
         self.printed: Progress | None = None
 
     def __call__(self, p: Progress) -> None:
         now = time.monotonic()
         if p.stage != self.stage:  # a rate is per stage: embedding is not labelling
-            self.stage, self.started = p.stage, now
+            self.stage, self.started, self.base = p.stage, now, p.done
         self.latest = p
         if now - self.last_line >= PLAIN_EVERY_SECONDS:
             self.last_line = now
@@ -161,12 +163,15 @@ class _PlainProgress:
         self.printed = p
         elapsed = max(now - self.started, 1e-6)
         of = f"/{p.total}" if p.total else ""
-        rate = p.done / elapsed
+        # A stage whose first report already counted some (a fetch reports its first page
+        # when it is done) is timed from that report: counting those would give a rate of
+        # millions a second.
+        rate = (p.done - self.base) / elapsed
         left = ""
         if p.total and rate > 0 and p.done < p.total:
             left = f", about {_duration((p.total - p.done) / rate)} left"
         # A one-step stage ("preparing the model 1/1") has no rate worth a number.
-        pace = f" ({rate:.1f}/s{left})" if (p.total or p.done) > 1 and p.done > 0 else ""
+        pace = f" ({rate:.1f}/s{left})" if (p.total or p.done) > 1 and p.done > self.base else ""
         echo(f"{self.label}: {p.stage} {p.done}{of}{pace}", err=True)
 
 
