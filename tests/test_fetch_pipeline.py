@@ -187,3 +187,19 @@ def test_worker_processes_store_exactly_what_inline_extraction_stores(tmp_path, 
     gardens, redirected = stored[2][0], stored[2][2]
     assert decompress_html(gardens[2]) == (PAGES / "essay-gardens.html").read_text("utf-8")
     assert redirected[4] == 1  # the same page through redirects: a duplicate of the first
+
+
+def test_extraction_workers_load_no_storage_layer() -> None:
+    """What the forkserver preloads for every worker: the extractor, not SQLite or services."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import reader.services.library.prepare\n"
+        "print(sorted(m for m in ('sqlite_utils', 'reader.storage.articles', "
+        "'reader.services.library.capture', 'reader.services.context') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from typing import Any
@@ -12,18 +11,13 @@ from sqlite_utils import Database
 
 from reader.errors import NotFound
 from reader.models import Article, Highlight, Note, utcnow
+from reader.storage.html_blob import compress_html, decompress_html
+
+__all__ = ["ArticleStore", "compress_html", "decompress_html"]
 
 ARTICLE_COLUMNS = {f.name for f in fields(Article)} - {"tags", "notes", "highlights"}
 # Columns a listing needs; the text, Markdown and HTML stay on disk until asked for.
 LIST_COLUMNS = sorted(ARTICLE_COLUMNS - {"text", "markdown"})
-
-
-def compress_html(html: str | None) -> bytes | None:
-    return zlib.compress(html.encode("utf-8"), 1) if html else None
-
-
-def decompress_html(blob: bytes | None) -> str | None:
-    return zlib.decompress(blob).decode("utf-8") if blob else None
 
 
 def _article(row: dict[str, Any]) -> Article:

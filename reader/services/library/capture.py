@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sqlite3
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from pathlib import Path
 from reader.errors import BadInput, ReaderError
 from reader.models import READING_STATES, ImportBatch, ImportedItem, ImportProblem, utcnow
 from reader.services.context import LibraryContext, Progress, ProgressCallback, no_progress
+from reader.services.library.fingerprint import text_hash
 from reader.storage.articles import ArticleStore
 
 # How far along each reading state is, so a merge never moves an article backwards.
@@ -55,12 +55,6 @@ class CaptureReport:
                   ("feeds", self.feeds), ("near duplicates", len(self.duplicates))]
         counts += [(f"{kind.replace('_', ' ')}s restored", n) for kind, n in self.restored.items()]
         return ", ".join(f"{name} {n}" for name, n in counts if n) or "nothing new"
-
-
-def text_hash(text: str) -> str:
-    """A hash of an article's words, blind to whitespace and case, to spot the same content twice."""
-    words = re.findall(r"\w+", text.lower())
-    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
 
 
 class Capture:

@@ -15,8 +15,8 @@ from reader.extract.article import Extracted, extract_article
 
 # Imported here, not when first used, so that the forkserver loads them once for every worker.
 from reader.ml.minhash import signature
-from reader.services.library.capture import text_hash
-from reader.storage.articles import compress_html
+from reader.services.library.fingerprint import text_hash
+from reader.storage.html_blob import compress_html
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Prepared:
 
     extracted: Extracted
     html_blob: bytes | None  # the page as the library keeps it (reader.storage.articles)
-    content_hash: str | None  # capture.text_hash of the text; None when it has no text
+    content_hash: str | None  # fingerprint.text_hash of the text; None when it has no text
     signature: Any  # minhash.signature of the text (None when too short to sign)
 
 
