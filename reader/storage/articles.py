@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from reader.errors import NotFound
 from reader.models import Article, Highlight, Note, utcnow
 from reader.storage.html_blob import compress_html, decompress_html
 
 __all__ = ["ArticleStore", "compress_html", "decompress_html"]
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from sqlite_utils import Database
 
 ARTICLE_COLUMNS = {f.name for f in fields(Article)} - {"tags", "notes", "highlights"}
 # Columns a listing needs; the text, Markdown and HTML stay on disk until asked for.
@@ -36,9 +39,13 @@ def _annotation_table(kind: str) -> str:
 
 
 class ArticleStore:
-    """Reads and writes articles through one connection."""
+    """Reads and writes articles through one connection.
 
-    def __init__(self, db: Database) -> None:
+    The reading methods use only `execute`, so they also work over a plain sqlite3 connection
+    (`LibraryContext.reads`); writes need the sqlite-utils `Database`.
+    """
+
+    def __init__(self, db: Database | sqlite3.Connection) -> None:
         self.db = db
 
     # -- reading -------------------------------------------------------------------
@@ -108,7 +115,9 @@ class ArticleStore:
 
     def top_themes(self, article_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
         """article id -> (theme id, title) of its strongest shown theme, for those that have one."""
-        if not article_ids or not self.db["article_themes"].exists():
+        if not article_ids or not self.db.execute(
+                "select 1 from sqlite_master where type = 'table' and name = 'article_themes'"
+        ).fetchone():
             return {}
         marks = ",".join("?" * len(article_ids))
         rows = self.db.execute(

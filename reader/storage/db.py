@@ -20,8 +20,8 @@ from sqlite_utils import Database
 
 from reader.config import create_private
 from reader.errors import ReaderError
+from reader.storage.readonly import BUSY_TIMEOUT_MS
 
-BUSY_TIMEOUT_MS = 30_000
 # After the busy timeout ran out: how many more tries, and the pause before the first.
 LOCK_RETRIES = 6
 LOCK_BACKOFF_S = 0.05

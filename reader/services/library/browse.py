@@ -95,11 +95,12 @@ def browse(
     false and the page is full (the count is a scan of the library: `count_listing` does it apart,
     so a screen can show the page first).
     """
-    store = ArticleStore(ctx.db)
+    db = ctx.reads
+    store = ArticleStore(db)
     where, params = listing.where()
     # Ids first, then the rows: sorting whole rows would read every matching row's columns that
     # sit after its text (state, fetch state) from overflow pages, ~60 ms at 10,000 articles.
-    ids = [row[0] for row in ctx.db.execute(
+    ids = [row[0] for row in db.execute(
         f"select id from articles where {where} order by {listing.order()} limit ? offset ?",
         [*params, int(limit), int(offset)],
     )]
@@ -113,7 +114,15 @@ def browse(
     return LibraryPage(articles, total, offset, themes)
 
 
+def quick_first_page(ctx: LibraryContext, listing: Listing, limit: int) -> LibraryPage | None:
+    """The listing's first page, uncounted, when it can be read at once (the library needs no
+    migration and the order is an index walk); None when it should be read in a worker."""
+    if listing.sort != "added" or listing.words or ctx.quick_reads() is None:
+        return None
+    return browse(ctx, listing, offset=0, limit=limit, count=False)
+
+
 def count_listing(ctx: LibraryContext, listing: Listing) -> int:
     """How many articles the listing matches."""
     where, params = listing.where()
-    return ArticleStore(ctx.db).count(where, params)
+    return ArticleStore(ctx.reads).count(where, params)

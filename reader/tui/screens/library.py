@@ -88,7 +88,15 @@ class LibraryScreen(LibraryActions, ScreenBasics, Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#queue", DataTable).loading = True
+        from reader.services.library.browse import quick_first_page
+
+        # The first rows in the first frame when reading them takes a few milliseconds; the
+        # count and anything slower come from the worker that on_screen_resume starts.
+        page = quick_first_page(self.services.ctx, self.listing, PAGE)
+        if page is None:
+            self.query_one("#queue", DataTable).loading = True
+        else:
+            self.on_page_loaded(PageLoaded(self.listing, page))
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -186,7 +194,7 @@ class LibraryScreen(LibraryActions, ScreenBasics, Screen[None]):
         table = self.query_one("#queue", DataTable)
         if keep is None:
             keep, row = self.current_id(), table.cursor_row
-        layout = column_layout(width or self.size.width)
+        layout = column_layout(width or self.size.width or self.app.size.width)
         table.clear(columns=layout != self.columns)
         if layout != self.columns:
             self.columns = layout
