@@ -8,7 +8,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Label, OptionList, ProgressBar
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, OptionList, ProgressBar
 
 from reader.textsafe import terminal_safe
 from reader.tui.messages import WorkProgress
@@ -120,6 +121,29 @@ class QueueTable(DataTable):
         lines = styled(segments, pre_style + component_style, post_style)
         self._cell_render_cache[cache_key] = lines
         return lines
+
+
+class KeysFooter(Footer):
+    """Textual's footer, rebuilt once per refresh however often the screen's keys change.
+
+    Footer queues a full rebuild of its keys for each change of the bindings (focus moving,
+    a widget mounting): three at the library's start, ~25 ms each at 13 keys, before the
+    first frame. Here a change while a rebuild is queued joins it.
+    """
+
+    _rebuild_queued = False
+
+    def bindings_changed(self, screen: Screen) -> None:
+        if self._rebuild_queued and screen is self.screen:
+            self._bindings_ready = True
+            return
+        super().bindings_changed(screen)  # queues a rebuild under these conditions:
+        self._rebuild_queued = bool(screen.app.app_focus and self.is_attached
+                                    and screen is self.screen)
+
+    async def recompose(self) -> None:
+        self._rebuild_queued = False
+        await super().recompose()
 
 
 class ResultList(OptionList):

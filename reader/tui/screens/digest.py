@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, OptionList, Static
+from textual.widgets import Header, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
@@ -20,6 +20,7 @@ from reader.textsafe import terminal_safe
 from reader.tui.messages import DigestShown, DigestsListed
 from reader.tui.screens.base import ScreenBasics
 from reader.tui.screens.modals import Confirm, TextPrompt
+from reader.tui.widgets import KeysFooter
 
 # The windows a new draft can cover: option id -> (label, --since value).
 WINDOWS = {
@@ -71,7 +72,7 @@ class DigestScreen(ScreenBasics, Screen[None]):
                 yield Static("", id="digest-status")
                 with VerticalScroll(id="digest-body"):
                     yield Markdown(id="digest-markdown")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.list_saved()

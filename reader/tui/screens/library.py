@@ -9,7 +9,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
+from textual.widgets import DataTable, Header, Input, Static, Tab, Tabs
 from textual.worker import Worker, get_current_worker
 
 from reader.models import Article
@@ -19,7 +19,7 @@ from reader.tui.messages import ListingCounted, PageLoaded, WorkFinished, WorkPr
 from reader.tui.screens.base import ScreenBasics
 from reader.tui.screens.library_actions import LibraryActions
 from reader.tui.screens.library_columns import HEADERS, column_layout
-from reader.tui.widgets import ActivityBar, QueueTable
+from reader.tui.widgets import ActivityBar, KeysFooter, QueueTable
 
 FILTERS = tuple(SHOWS)
 # Rows fetched per page; the next page loads when the cursor comes within MORE_AT of the end.
@@ -85,7 +85,7 @@ class LibraryScreen(LibraryActions, ScreenBasics, Screen[None]):
         yield QueueTable(id="queue", cursor_type="row", zebra_stripes=True)
         yield Static("", id="queue-empty", markup=False)
         yield ActivityBar(id="activity")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         from reader.services.library.browse import quick_first_page

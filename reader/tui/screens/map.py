@@ -14,12 +14,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from reader.textsafe import terminal_safe
 from reader.tui.map_canvas import MapCanvas, theme_colour
 from reader.tui.screens.base import ScreenBasics
+from reader.tui.widgets import KeysFooter
 
 WAITING = "Laying out the map… (the first time takes up to a minute; then it is cached)"
 
@@ -64,7 +65,7 @@ class MapScreen(ScreenBasics, Screen[None]):
                 yield Static(WAITING, id="map-legend")
                 yield Static("", id="map-picked-head")
                 yield OptionList(id="map-articles")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.load_map()

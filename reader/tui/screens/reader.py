@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Markdown, OptionList, Static
+from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerFailed
 
@@ -25,7 +25,7 @@ from reader.tui.format import annotation_options, article_header, empty_body, re
 from reader.tui.messages import ArticleLoaded
 from reader.tui.screens.base import ScreenBasics
 from reader.tui.screens.modals import Confirm, TextPrompt
-from reader.tui.widgets import ResultList, TextScroll
+from reader.tui.widgets import KeysFooter, ResultList, TextScroll
 
 # Wait this long after the last scroll before saving progress, so scrolling stays smooth.
 PROGRESS_DELAY = 0.8
@@ -74,7 +74,7 @@ class ArticleScreen(ScreenBasics, Screen[None]):
         with Horizontal(id="article-main"):
             yield TextScroll(id="article-body")
             yield ResultList(id="article-notes")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         body = self.query_one("#article-body", TextScroll)

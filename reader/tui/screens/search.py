@@ -10,7 +10,6 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import (
     Button,
-    Footer,
     Header,
     Input,
     OptionList,
@@ -27,7 +26,7 @@ from reader.tui.format import search_hit
 from reader.tui.messages import SearchFinished, ThemesToPick
 from reader.tui.screens.base import ScreenBasics
 from reader.tui.screens.theme_picker import ThemeChoice, ThemePicker
-from reader.tui.widgets import ResultList
+from reader.tui.widgets import KeysFooter, ResultList
 
 MODES = ("hybrid", "semantic", "keyword")
 LIMIT = 30
@@ -77,7 +76,7 @@ class SearchScreen(ScreenBasics, Screen[None]):
         yield Horizontal(id="search-chips")
         yield Static("", id="search-status")
         yield ResultList(id="search-results")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     # -- searching -----------------------------------------------------------------
     @on(Input.Submitted, "#search-input")

@@ -14,7 +14,6 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import (
-    Footer,
     Header,
     Input,
     Label,
@@ -33,7 +32,7 @@ from reader.tui.format import theme_detail, theme_passages
 from reader.tui.messages import ThemeLoaded, WorkFinished, WorkProgress
 from reader.tui.screens.base import ScreenBasics
 from reader.tui.screens.modals import TextPrompt
-from reader.tui.widgets import ActivityBar
+from reader.tui.widgets import ActivityBar, KeysFooter
 
 NO_THEMES = (
     "No themes yet. Press T to train them: it needs an indexed library "
@@ -138,7 +137,7 @@ class ThemesScreen(ScreenBasics, Screen[None]):
                 yield OptionList(id="theme-articles")
                 yield Static("", id="theme-passages")
         yield ActivityBar(id="activity")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#theme-list", ListView).loading = True
