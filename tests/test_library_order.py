@@ -65,3 +65,33 @@ def test_pages_by_date_are_index_walks_in_the_full_sort_order(tmp_path: Path) ->
             ))
             if show in ("all", "unread", "read"):
                 assert "TEMP B-TREE" not in plan, (show, plan)
+
+
+def _plan(db, sql: str, params: list) -> list[str]:
+    return [row[3] for row in db.execute(f"explain query plan {sql}", params).fetchall()]
+
+
+def test_top_themes_of_a_page_start_from_its_articles(tmp_path: Path) -> None:
+    """The themes of a page are found from its articles, never by probing every theme."""
+    from reader.storage.articles import TOP_THEMES_SQL
+
+    db = open_db(tmp_path / "reader.db")
+    store = ArticleStore(db)
+    _fill(store, 30)
+    run = db["theme_runs"].insert({"created_at": "2026-01-01T00:00:00Z"}).last_pk
+    for n in range(40):
+        db["themes"].insert({"id": n + 1, "run_id": run, "label": f"theme {n}",
+                             "hidden": int(n % 9 == 0)})
+    rows = [{"article_id": a, "theme_id": 1 + (a * 7 + k) % 40, "value": 1.0,
+             "strength": float(k), "passages": 1} for a in range(1, 31) for k in range(5)]
+    db["article_themes"].insert_all(rows, ignore=True)
+    ids = list(range(1, 31))
+    sql = TOP_THEMES_SQL.format(marks=",".join("?" * len(ids)))
+    plan = _plan(db, sql, ids)
+    assert plan[0].startswith("SEARCH a USING") and "article_id=?" in plan[0], plan
+    # And the answer is the strongest shown theme of each article.
+    found = store.top_themes(ids)
+    for article_id in ids:
+        shown = [r for r in rows if r["article_id"] == article_id and (r["theme_id"] - 1) % 9]
+        best = max(shown, key=lambda r: r["strength"])
+        assert found[article_id] == (best["theme_id"], f"theme {best['theme_id'] - 1}")

@@ -22,6 +22,17 @@ ARTICLE_COLUMNS = {f.name for f in fields(Article)} - {"tags", "notes", "highlig
 # Columns a listing needs; the text, Markdown and HTML stay on disk until asked for.
 LIST_COLUMNS = sorted(ARTICLE_COLUMNS - {"text", "markdown"})
 
+# The shown themes of some articles, strongest first. CROSS JOIN keeps article_themes the outer
+# loop (found by article id, then each theme by its id): left to choose, SQLite started from
+# the themes (by the retired_at index) and probed every (article, theme) pair, 41,000 probes
+# for a page of 80 at 516 themes, 30-50 ms at 100,000 articles against 1-2 ms.
+TOP_THEMES_SQL = (
+    "select a.article_id, t.id, coalesce(t.name, t.llm_label, t.label) "
+    "from article_themes a cross join themes t on t.id = a.theme_id "
+    "where a.article_id in ({marks}) and t.hidden = 0 and t.retired_at is null "
+    "order by a.article_id, a.strength desc"
+)
+
 
 def _article(row: dict[str, Any]) -> Article:
     data = {k: row[k] for k in ARTICLE_COLUMNS if k in row}
@@ -120,13 +131,7 @@ class ArticleStore:
         ).fetchone():
             return {}
         marks = ",".join("?" * len(article_ids))
-        rows = self.db.execute(
-            "select a.article_id, t.id, coalesce(t.name, t.llm_label, t.label) "
-            "from article_themes a join themes t on t.id = a.theme_id "
-            f"where a.article_id in ({marks}) and t.hidden = 0 and t.retired_at is null "
-            "order by a.article_id, a.strength desc",
-            list(article_ids),
-        ).fetchall()
+        rows = self.db.execute(TOP_THEMES_SQL.format(marks=marks), list(article_ids)).fetchall()
         found: dict[int, tuple[int, str]] = {}
         for article_id, theme_id, title in rows:
             found.setdefault(article_id, (theme_id, title))
