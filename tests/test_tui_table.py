@@ -84,3 +84,34 @@ def test_cells_the_library_uses_match():
     keys = ["mark", "id", "state", "title", "added", "reading_time", "theme"]
     for quick, plain in draw_both([[cells[k] for k in keys]], [2, 5, 11, 30, 6, 12, 8]):
         assert quick == plain
+
+
+class Pair(App[None]):
+    def compose(self):
+        yield QueueTable(id="quick")
+        yield DataTable(id="plain")
+
+
+def test_fixed_width_tables_skip_measuring_but_size_as_datatable_does():
+    """Measuring every cell of new rows only serves auto-width columns: with fixed widths the
+    table is skipped, and its scrollable size is still the one DataTable computes."""
+    rng = random.Random(5)
+    rows = [[random_cell(rng) for _ in range(4)] for _ in range(60)]
+
+    async def run():
+        app = Pair()
+        async with app.run_test(size=(100, 20)) as pilot:
+            quick, plain = app.query_one("#quick", QueueTable), app.query_one("#plain", DataTable)
+            for auto in (False, True):
+                for table in (quick, plain):
+                    table.clear(columns=True)
+                    for n, width in enumerate((3, 10, 25, 7)):
+                        table.add_column(f"c{n}", width=None if auto and n == 2 else width)
+                    for n, row in enumerate(rows):
+                        table.add_row(*row, key=str(n))
+                await pilot.pause()
+                assert quick.virtual_size == plain.virtual_size
+                assert ([c.get_render_width(quick) for c in quick.ordered_columns]
+                        == [c.get_render_width(plain) for c in plain.ordered_columns])
+
+    asyncio.run(run())

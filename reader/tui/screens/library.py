@@ -19,7 +19,7 @@ from reader.tui.messages import ListingCounted, PageLoaded, WorkFinished, WorkPr
 from reader.tui.screens.base import ScreenBasics
 from reader.tui.screens.library_actions import LibraryActions
 from reader.tui.screens.library_columns import HEADERS, column_layout
-from reader.tui.widgets import ActivityBar, KeysFooter, QueueTable
+from reader.tui.widgets import ActivityBar, KeysFooter, QueueTable, StillTabs
 
 FILTERS = tuple(SHOWS)
 # Rows fetched per page; the next page loads when the cursor comes within MORE_AT of the end.
@@ -77,7 +77,7 @@ class LibraryScreen(LibraryActions, ScreenBasics, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Tabs(*(Tab(name, id=f"filter-{name}") for name in FILTERS), id="filters")
+        yield StillTabs(*(Tab(name, id=f"filter-{name}") for name in FILTERS), id="filters")
         yield Input(placeholder="filter by title, site or URL (escape returns to the list)",
                     id="library-filter", compact=True)
         yield Static("", id="library-status", markup=False)
