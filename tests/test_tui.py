@@ -134,7 +134,7 @@ async def test_queue_lists_the_library(ctx, library):
         assert cell(app, row, "reading_time") == "1 min"
         assert cell(app, row, "added") == day(library.get(int(cell(app, row, "id"))).added_at)
         headers = [str(c.label) for c in queue(app).ordered_columns]
-        assert "Reading time" in headers and "Top theme" in headers
+        assert "Read time" in headers and "Top theme" in headers  # 120 columns: the short name
 
 
 async def test_empty_library_says_how_to_start(ctx):

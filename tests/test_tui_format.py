@@ -23,3 +23,24 @@ def test_a_hit_is_title_meta_and_marked_snippet():
     assert ("#12 · x.example · unread", "dim") in styles
     assert ("oil", "bold $text-accent") in styles and ("prices", "bold $text-accent") in styles
     assert isinstance(content, Content)
+
+
+def test_library_columns_leave_the_title_the_free_width():
+    from reader.tui.screens.library_columns import column_layout, header_text
+
+    for width in (80, 100, 120, 160, 200):
+        for digits in (1, 3, 5, 6):
+            layout = dict(column_layout(width, digits))
+            assert layout["id"] == max(3, digits)  # every id shown whole, "Id ↓" fits
+            others = sum(w + 2 for key, w in layout.items() if key != "title")
+            assert others + layout["title"] + 2 + 6 == width  # nothing left over
+            for key, w in layout.items():
+                for arrow in ("", "↓"):
+                    text = header_text(key, w, arrow)
+                    assert len(text) <= w or key == "title"
+                    assert arrow in text
+    narrow = dict(column_layout(80, 3))
+    assert narrow["title"] >= 30 and header_text("reading_time", narrow["reading_time"]) == "Read time"
+    wide = dict(column_layout(200, 5))
+    assert header_text("reading_time", wide["reading_time"]) == "Reading time"
+    assert header_text("title", wide["title"], "↑") == "Title ↑"

@@ -179,7 +179,7 @@ async def test_sort_by_any_column_and_reverse(ctx, library):
         ids = [int(cell(app, i, "id")) for i in range(4)]
         assert ids == sorted(ids, reverse=True)
         label = next(str(c.label) for c in queue(app).ordered_columns if c.key.value == "id")
-        assert label == "Id ↓"
+        assert label.replace(" ", "") == "Id↓"  # the space goes where the column is narrow
         for key in ("state", "site", "added", "reading_time", "progress", "theme", "error"):
             screen.action_sort(key)
             await settle(pilot)

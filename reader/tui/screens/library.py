@@ -18,7 +18,7 @@ from reader.tui.format import fetch_state, queue_cells
 from reader.tui.messages import ListingCounted, PageLoaded, WorkFinished, WorkProgress
 from reader.tui.screens.base import ScreenBasics
 from reader.tui.screens.library_actions import LibraryActions
-from reader.tui.screens.library_columns import HEADERS, column_layout
+from reader.tui.screens.library_columns import column_layout, header_text
 from reader.tui.widgets import ActivityBar, KeysFooter, QueueTable, StillTabs
 
 FILTERS = tuple(SHOWS)
@@ -103,7 +103,7 @@ class LibraryScreen(LibraryActions, ScreenBasics, Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         # The event's size is the new one; the screen's own may not be updated yet.
-        if self.columns and column_layout(event.size.width) != self.columns:
+        if self.columns and column_layout(event.size.width, self.id_digits()) != self.columns:
             self.redraw(width=event.size.width)
 
     # -- loading -------------------------------------------------------------------
@@ -159,6 +159,8 @@ class LibraryScreen(LibraryActions, ScreenBasics, Screen[None]):
         if page.offset == 0:
             self.shown_listing = message.listing
             self.redraw(keep=current, row=row)
+        elif column_layout(self.size.width, self.id_digits()) != self.columns:
+            self.redraw()  # a longer id than the column holds
         else:
             table = self.query_one("#queue", DataTable)
             for article in page.articles:
@@ -194,7 +196,7 @@ class LibraryScreen(LibraryActions, ScreenBasics, Screen[None]):
         table = self.query_one("#queue", DataTable)
         if keep is None:
             keep, row = self.current_id(), table.cursor_row
-        layout = column_layout(width or self.size.width or self.app.size.width)
+        layout = column_layout(width or self.size.width or self.app.size.width, self.id_digits())
         table.clear(columns=layout != self.columns)
         if layout != self.columns:
             self.columns = layout
@@ -222,15 +224,16 @@ class LibraryScreen(LibraryActions, ScreenBasics, Screen[None]):
             else:
                 empty.update(f"Nothing is {self.status}.")
 
-    def header(self, key: str) -> str:
-        label = HEADERS[key]
-        if key == self.listing.sort or (key == "mark" and self.listing.sort == "error"):
-            label += " ↓" if self.listing.descending else " ↑"
-        return label
+    def id_digits(self) -> int:
+        return len(str(max(self.order))) if self.order else 1
 
     def header_label(self, key: str) -> Text:
+        width = dict(self.columns).get(key, 0)
+        arrow = ""
+        if key == self.listing.sort or (key == "mark" and self.listing.sort == "error"):
+            arrow = "↓" if self.listing.descending else "↑"
         right = key in ("id", "reading_time", "progress")
-        return Text(self.header(key), justify="right" if right else "left")
+        return Text(header_text(key, width, arrow), justify="right" if right else "left")
 
     def label_columns(self) -> None:
         table = self.query_one("#queue", DataTable)
