@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,11 +13,12 @@ from textual.worker import Worker, get_current_worker
 
 from reader.models import Article
 from reader.services.library.browse import SHOWS, SORTS, LibraryPage, Listing
-from reader.tui.format import fetch_state, queue_cells
 from reader.tui.messages import ListingCounted, PageLoaded, WorkFinished, WorkProgress
 from reader.tui.screens.base import ScreenBasics
 from reader.tui.screens.library_actions import LibraryActions
-from reader.tui.screens.library_columns import column_layout, header_text
+from reader.tui.screens.library_columns import column_layout
+from reader.tui.screens.library_display import NEXT, LibraryDisplay
+from reader.tui.screens.library_next import NextOrder
 from reader.tui.widgets import ActivityBar, KeysFooter, QueueTable, StillTabs
 
 FILTERS = tuple(SHOWS)
@@ -26,10 +26,9 @@ FILTERS = tuple(SHOWS)
 PAGE, MORE_AT = 80, 20
 SORT_ORDER = ("added", "title", "site", "state", "reading_time", "progress", "theme", "id", "error",
               "next")
-NEXT = "next"  # not a column: unread articles ranked by `reader next`, the rest after them
 
 
-class LibraryScreen(LibraryActions, ScreenBasics, Screen[None]):
+class LibraryScreen(LibraryActions, LibraryDisplay, NextOrder, ScreenBasics, Screen[None]):
     """Every article in a table; the keys act on the selected articles, else the highlighted one."""
 
     TITLE = "Library"
@@ -184,13 +183,6 @@ class LibraryScreen(LibraryActions, ScreenBasics, Screen[None]):
             self.more = len(self.order) < message.total
             self.show_status()
 
-    def cells(self, article: Article) -> list:
-        wide = any(key == "progress" for key, _ in self.columns)
-        theme = self.themes.get(article.id, (0, ""))[1]
-        cells = queue_cells(article, theme=theme, selected=article.id in self.selected,
-                            progress_in_state=not wide, long_dates=wide)
-        return [cells[key] for key, _ in self.columns]
-
     def redraw(self, keep: int | None = None, row: int = 0, width: int | None = None) -> None:
         """Rebuild the table from the loaded rows with columns that fit this width."""
         table = self.query_one("#queue", DataTable)
@@ -224,47 +216,6 @@ class LibraryScreen(LibraryActions, ScreenBasics, Screen[None]):
             else:
                 empty.update(f"Nothing is {self.status}.")
 
-    def id_digits(self) -> int:
-        return len(str(max(self.order))) if self.order else 1
-
-    def header_label(self, key: str) -> Text:
-        width = dict(self.columns).get(key, 0)
-        arrow = ""
-        if key == self.listing.sort or (key == "mark" and self.listing.sort == "error"):
-            arrow = "↓" if self.listing.descending else "↑"
-        right = key in ("id", "reading_time", "progress")
-        return Text(header_text(key, width, arrow), justify="right" if right else "left")
-
-    def label_columns(self) -> None:
-        table = self.query_one("#queue", DataTable)
-        for column in table.ordered_columns:
-            column.label = self.header_label(str(column.key.value))
-        table.refresh()
-
-    def show_status(self) -> None:
-        if self.total is None:
-            parts = [f"{len(self.order):,} shown, counting…"]
-        elif len(self.order) < self.total:
-            parts = [f"{len(self.order):,} of {self.total:,} shown"]
-        else:
-            parts = [f"{self.total:,} article{'s' if self.total != 1 else ''}"]
-        if self.listing.words:
-            parts.append(f"filter “{self.listing.words}”")
-        if self.listing.sort == NEXT:
-            parts.append("what to read next first (n; s for other orders)")
-        else:
-            sort = self.listing.sort.replace("_", " ")
-            parts.append(f"sorted by {sort} {'↓' if self.listing.descending else '↑'} (s, S)")
-        if self.selected:
-            parts.append(f"{len(self.selected)} selected (v, escape clears)")
-        states = {fetch_state(a) for a in self.articles.values()}
-        if "failed" in states:
-            parts.append("! fetch failed (F retries)")
-        if "queued" in states:
-            parts.append("○ not fetched yet (f)")
-        # One line high in the CSS: no layout pass (a full repaint of the screen) for new words.
-        self.query_one("#library-status", Static).update(" · ".join(parts), layout=False)
-
     @on(DataTable.RowHighlighted, "#queue")
     def near_the_end(self, event: DataTable.RowHighlighted) -> None:
         table = event.data_table
@@ -283,48 +234,6 @@ class LibraryScreen(LibraryActions, ScreenBasics, Screen[None]):
             page = browse(self.services.ctx, listing, offset=offset, limit=PAGE)
         if page is not None:
             self.post_message(PageLoaded(listing, page))
-
-    def next_page(self, listing: Listing, offset: int, limit: int) -> LibraryPage | None:
-        """(In a worker.) A page in `next` order; the ranking is computed on first use."""
-        from reader.errors import ReaderError
-        from reader.services.library.ordered import browse_in_order
-
-        if self.next_rank is None:
-            from reader.services.themes.next import rank_next
-
-            self.post_message(WorkProgress("next", "ranking what to read next", 0))
-            try:
-                result = rank_next(self.services.ctx, limit=None)
-            except ReaderError as exc:
-                self.post_message(WorkFinished("next", f"no ranking yet: {exc}", failed=True))
-                return None
-            self.next_rank = ([i.id for i in result.items], {i.id: i.reason for i in result.items},
-                              list(result.notes))
-            self.post_message(WorkFinished("next", f"{len(result.items)} unread articles ranked",
-                                           list(result.notes)))
-        return browse_in_order(self.services.ctx, listing, self.next_rank[0], offset=offset,
-                               limit=limit)
-
-    def show_reason(self) -> None:
-        """In `next` order, one line under the status: why the highlighted article is where it is."""
-        line = self.query_one("#next-reason", Static)
-        line.display = self.listing.sort == NEXT
-        if not line.display:
-            return
-        article_id = self.current_id()
-        reasons, notes = (self.next_rank[1], self.next_rank[2]) if self.next_rank else ({}, [])
-        article = self.articles.get(article_id) if article_id is not None else None
-        if article is None:
-            text = "Ranking what to read next…" if self.next_rank is None else ""
-        elif article.id in reasons:
-            text = f"Next because: {reasons[article.id]}"
-        elif article.state == "unread" and notes:
-            text = f"Not ranked: {notes[0]}"
-        else:
-            text = "Not ranked: only unread articles are (they come first)."
-        from reader.textsafe import terminal_safe
-
-        line.update(terminal_safe(text, single_line=True), layout=False)
 
     def current_id(self) -> int | None:
         table = self.query_one("#queue", DataTable)
