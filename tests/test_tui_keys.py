@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import DataTable, Input, OptionList, Static
 
 from reader.services.library.browse import Listing, browse
 from reader.services.library.service import LibraryService
@@ -85,7 +85,17 @@ async def test_question_mark_lists_every_key_of_the_screen_and_escape_closes_it(
         table = app.screen.query_one("#help-keys", DataTable)
         keys = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
         assert {"Highlight", "Note", "Select", "Back"} <= keys
+        # Named for the screen it is over; the selection's keys only while selecting.
+        assert "Keys: Article" in str(app.screen.query_one(".dialog-title", Static).render())
+        assert "Longer selection" not in keys
         await pilot.press("question_mark")
+        assert isinstance(app.screen, ArticleScreen)
+        await pilot.press("v")
+        await pilot.press("question_mark")
+        table = app.screen.query_one("#help-keys", DataTable)
+        keys = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
+        assert {"Longer selection", "Keep the selection"} <= keys
+        await pilot.press("escape")
         assert isinstance(app.screen, ArticleScreen)
 
 

@@ -36,11 +36,13 @@ def screen_keys(screen: Screen) -> list[tuple[str, str]]:
     """
     rows: dict[tuple[int, str], tuple[list[str], str]] = {}
     app = screen.app
+    leaves_out = getattr(screen, "help_leaves_out", None)
+    left_out = leaves_out() if leaves_out is not None else set()
     for key, active in screen.active_bindings.items():
         binding = active.binding
         if binding.action in ("command_palette", "help", "quit") and key != "q":
             continue
-        if not active.enabled:
+        if not active.enabled or binding.action.split("(")[0] in left_out:
             continue
         node = active.node
         rank = 0 if node is screen else 1 if node is app else 2

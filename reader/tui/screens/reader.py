@@ -39,6 +39,7 @@ PANEL_WIDTH = 100
 class ArticleScreen(ScreenBasics, Screen[None]):
     """Read one article. Escape goes back to wherever it was opened from."""
 
+    TITLE = "Article"
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("v", "select", "Select"),
@@ -234,6 +235,10 @@ class ArticleScreen(ScreenBasics, Screen[None]):
             index = self.first_visible_sentence()
             self.selecting = (index, index)
         self.paint()
+
+    def help_leaves_out(self) -> set[str]:
+        """Actions `?` does not list now: the selection's keys while nothing is selected."""
+        return {"grow", "shift", "keep"} if self.selecting is None else set()
 
     def action_grow(self, step: int) -> None:
         if self.selecting is None:
