@@ -17,6 +17,7 @@ from textual.worker import Worker
 
 from reader.errors import NotEnoughData
 from reader.textsafe import terminal_safe
+from reader.tui.format import day
 from reader.tui.messages import DigestShown, DigestsListed
 from reader.tui.screens.base import ScreenBasics
 from reader.tui.screens.modals import Confirm, TextPrompt
@@ -194,7 +195,7 @@ class DigestScreen(ScreenBasics, Screen[None]):
                 (f"#{record.id} ", "bold"),
                 terminal_safe(dates, single_line=True),
                 ("\n", ""),
-                (f"{len(record.article_ids)} read · saved {record.created_at[:10]}", "dim"),
+                (f"{len(record.article_ids)} read · saved {day(record.created_at, year=True)}", "dim"),
             )
             options.add_option(Option(prompt, id=str(record.id)))
         options.highlighted = 0

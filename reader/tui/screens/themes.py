@@ -110,7 +110,7 @@ class ThemesScreen(ScreenBasics, Screen[None]):
         Binding("T", "train", "Train"),
         Binding("slash", "filter", "Filter"),
         Binding("s", "sort", "Sort"),
-        Binding("m", "meaning", "What the numbers mean"),
+        Binding("m", "meaning", "Numbers", tooltip="What the numbers mean"),
         Binding("escape", "focus_list", "Themes", show=False),
     ]
 
@@ -137,7 +137,7 @@ class ThemesScreen(ScreenBasics, Screen[None]):
                 yield OptionList(id="theme-articles")
                 yield Static("", id="theme-passages")
         yield ActivityBar(id="activity")
-        yield KeysFooter()
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#theme-list", ListView).loading = True
