@@ -65,6 +65,7 @@ class CountingEmbedder(FakeEmbedder):
     ("since", "until", "period", "cadence"),
     [
         (NOW - 8 * timedelta(hours=1), NOW, "in the last eight hours", "day"),
+        (NOW - timedelta(minutes=40), NOW, "in the last hour", "day"),
         (datetime(2026, 11, 29, tzinfo=UTC), NOW, "today", "day"),
         (
             datetime(2026, 11, 28, tzinfo=UTC),

@@ -54,6 +54,8 @@ def window_words(window: Window, now: datetime) -> WindowWords:
             return WindowWords("today", "yesterday", "day", dates)
         if hours < 23.5:
             n = max(1, round(hours))
+            if n == 1:
+                return WindowWords("in the last hour", "the hour before", "day", dates)
             return WindowWords(
                 f"in the last {count(n, 'hour')}", f"the {count(n, 'hour')} before", "day", dates
             )
