@@ -104,3 +104,11 @@ def test_a_word_nearly_always_followed_by_the_same_word_heads_as_the_phrase():
         "Const eval\nThe compiler now reports undefined behavior in const code.",
     ]
     assert section_heading("const / offset", ["undefined"], texts) == "undefined behavior"
+
+
+def test_two_words_the_articles_write_together_head_as_they_write_them():
+    texts = [
+        "Board update\nThe Project Directors met; the Project Directors voted on the budget.",
+        "Another update\nOur Project Directors report on the project and its directors.",
+    ]
+    assert section_heading("x / y", ["directors", "project"], texts) == "Project Directors"

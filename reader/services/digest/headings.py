@@ -54,7 +54,7 @@ def section_heading(
         return label
     scored = _scored(label, keywords, texts, used, others)
     if scored:
-        return _joined(scored)
+        return _joined(scored, texts)
     first = next((t.split("\n", 1)[0].strip() for t in texts if t.strip()), "")
     return f"Around “{first}”" if first else "More reading"
 
@@ -106,19 +106,33 @@ def _scored(
     return sorted(scored, key=lambda s: (-s[0], s[1]))
 
 
-def _joined(scored: list[tuple[float, int, str]]) -> str:
+def _joined(scored: list[tuple[float, int, str]], texts: Sequence[str]) -> str:
     """The best phrase; a lone word is joined by the next best word when that one is nearly as
-    good ("embeddings and interpretability"): one word heads a section badly ("Feature")."""
+    good ("embeddings and interpretability"): one word heads a section badly ("Feature"). Two
+    words the articles write side by side head as they write them ("Project Directors")."""
     best = scored[0][2]
     if " " in best or len(scored) < 2:
         return best
     for score, _rank, word in scored[1:]:
         if score < PAIR_SHARE * scored[0][0]:
             break
+        if " " in word and best.lower() in word.lower().split():
+            return word  # the phrase the lone word belongs to ("Project Directors")
         if " " in word or _same_stem(word, best):
             continue
-        return f"{best} and {word}"
+        return _side_by_side(best, word, texts) or f"{best} and {word}"
     return best
+
+
+def _side_by_side(first: str, second: str, texts: Sequence[str]) -> str | None:
+    """The two words as most of the articles that use both write them together, if they do."""
+    a, b = (rf"{re.escape(w)}{_ENDINGS}" for w in (first, second))
+    pattern = re.compile(rf"(?<!\w)(?:{a}\s+{b}|{b}\s+{a})(?!\w)", re.I)
+    forms = Counter(m.group(0) for t in texts for m in pattern.finditer(t))
+    together = sum(1 for t in texts if pattern.search(t))
+    if together * 2 <= len(texts):
+        return None
+    return " ".join(_as_written(forms).split())
 
 
 def _same_stem(a: str, b: str) -> bool:
