@@ -36,6 +36,7 @@ from reader.ml.summary import (  # noqa: E402
     summarize,
     summarize_passages,
     summary_candidates,
+    summary_sources,
 )
 
 DEFAULT_JSONL = ROOT.parent / "shared" / "corpora" / "bbc" / "bbc.jsonl"
@@ -144,10 +145,11 @@ def load_demo() -> list[str]:
 
 def plan(text: str) -> dict:
     """What each method reads: our passages and candidates; the plain sentence list."""
-    passages = summary_candidates(group_passages(text))
+    raw = group_passages(text)
+    passages = summary_candidates(raw)
     return {
         "passages": passages,
-        "sentences": [s for p in passages for s in p if s],
+        "sentences": [s for p in summary_sources(raw) for s in p if s],
         "flat": split_sentences(text),
     }
 

@@ -19,7 +19,13 @@ from reader.services.digest.sections import Section, SectionPlan, split_large
 from reader.services.digest.service import DigestOverlap, DigestService
 from reader.services.digest.summaries import summarise_articles
 from reader.services.digest.window import Window
-from reader.services.digest.wording import reads_as_words, sign_off, window_words
+from reader.services.digest.wording import (
+    greeting,
+    join_words,
+    reads_as_words,
+    sign_off,
+    window_words,
+)
 from reader.services.digest.working_on import working_on
 from reader.storage.articles import ArticleStore
 from reader.storage.chunks import replace_chunks
@@ -59,6 +65,7 @@ class CountingEmbedder(FakeEmbedder):
     ("since", "until", "period", "cadence"),
     [
         (NOW - 8 * timedelta(hours=1), NOW, "in the last eight hours", "day"),
+        (NOW - timedelta(minutes=40), NOW, "in the last hour", "day"),
         (datetime(2026, 11, 29, tzinfo=UTC), NOW, "today", "day"),
         (
             datetime(2026, 11, 28, tzinfo=UTC),
@@ -72,6 +79,7 @@ class CountingEmbedder(FakeEmbedder):
             "on 20 November",
             "day",
         ),
+        (NOW - 3 * DAY, NOW, "these 3 days", "few days"),
         (NOW - 7 * DAY, NOW, "this week", "week"),
         (NOW - 14 * DAY, NOW, "these two weeks", "two weeks"),
         (NOW - 30 * DAY, NOW, "these 30 days", "month"),
@@ -102,6 +110,15 @@ def test_sign_off_follows_the_window_unless_the_user_wrote_their_own():
     assert sign_off("Until next week,", "day") == "Until tomorrow,"
     assert sign_off("Until next week,", "week") == "Until next week,"
     assert sign_off("Cheers,", "month") == "Cheers,"
+    assert sign_off("Until next week,", "few days") == "Until next time,"
+    assert greeting("few days") == "Say hello, and a line on how the last few days went."
+
+
+def test_headings_that_hold_an_and_are_listed_with_a_comma():
+    assert join_words(["salt", "bread"]) == "salt and bread"
+    assert join_words(["features and labels", "fermentation"]) == (
+        "features and labels, and fermentation"
+    )
 
 
 @pytest.mark.parametrize(

@@ -68,3 +68,47 @@ def test_a_word_every_article_uses_loses_to_one_only_this_section_uses():
         "A film festival\nThe best of the festival's film entries.",
     ]
     assert section_heading("oscar / best", ["best", "film"], texts, others=others) == "film"
+
+
+FERMENTS = [
+    "Salt math\nFermentation needs salt; the fermentation slows when the temperature drops.",
+    "Kimchi at home\nA cool temperature keeps the fermentation of kimchi slow and sour.",
+    "The fridge\nThe fridge is a fermentation chamber at a low temperature.",
+]
+
+
+def test_a_lone_word_is_joined_by_the_next_word_the_section_shares():
+    heading = section_heading("salt / starter", ["temperature", "fermentation"], FERMENTS)
+    assert heading == "temperature and fermentation"
+
+
+def test_a_plural_the_articles_use_heads_the_section():
+    texts = [
+        "Not neurons\nA feature is a direction; a feature can overlap another.",
+        "Reading\nEach feature fires on features of the text.",
+    ]
+    assert section_heading("x / y", ["feature"], texts) == "features"
+
+
+def test_a_word_used_as_code_never_heads_a_section():
+    texts = [
+        "Pointers\nUse std::ptr::read and see docs/std/ptr for the offset rules of pointers.",
+        "Slices\nCall std::slice::from_raw_parts; std::mem holds the rest about pointers.",
+    ]
+    assert section_heading("std / mut", ["std", "pointers"], texts) == "pointers"
+
+
+def test_a_word_nearly_always_followed_by_the_same_word_heads_as_the_phrase():
+    texts = [
+        "Pointer rules\nA misaligned read is undefined behavior; undefined behavior hides.",
+        "Const eval\nThe compiler now reports undefined behavior in const code.",
+    ]
+    assert section_heading("const / offset", ["undefined"], texts) == "undefined behavior"
+
+
+def test_two_words_the_articles_write_together_head_as_they_write_them():
+    texts = [
+        "Board update\nThe Project Directors met; the Project Directors voted on the budget.",
+        "Another update\nOur Project Directors report on the project and its directors.",
+    ]
+    assert section_heading("x / y", ["directors", "project"], texts) == "Project Directors"

@@ -167,7 +167,11 @@ def test_word_budget_keeps_the_best_sentence_and_drops_what_does_not_fit():
 
 from reader.ml.sentences import group_passages, paragraphs  # noqa: E402
 from reader.ml.standalone import is_prose, leans_back, stands_alone  # noqa: E402
-from reader.ml.summary import summarize_passages, summary_candidates  # noqa: E402
+from reader.ml.summary import (  # noqa: E402
+    summarize_passages,
+    summary_candidates,
+    summary_sources,
+)
 
 
 @pytest.mark.parametrize(
@@ -372,7 +376,7 @@ def test_a_sentence_elsewhere_joins_only_when_it_is_on_the_openings_subject():
         "The harbour will add a new quay for grain ships next year.",
         "The bakery by the old market sold more rye bread than ever.",
     ]
-    on_subject = [[1.0, 0.1, 0.0], [0.2, 1.0, 0.0], [0.9, 0.2, 0.1], [0.0, 0.1, 1.0]]
+    on_subject = [[1.0, 0.3, 0.1], [0.2, 1.0, 0.0], [0.9, 0.1, 0.0], [0.0, 0.1, 1.0]]
     summary = summarize_passages([first, second], _vectors(on_subject), 2)
     assert summary[0] == first[0]
     assert "bakery" not in " ".join(summary)
@@ -429,3 +433,28 @@ def test_a_claim_that_leans_back_opens_with_the_sentence_it_leans_on():
     vectors = _vectors([[0.8, 0.4, 0.0], [1.0, 0.0, 0.0], [0.0, 0.2, 1.0]])
     summary = summarize_passages(passages, vectors, 2)
     assert summary == passages[0][:2]
+
+
+def test_sentences_are_embedded_as_the_article_has_them_and_shown_tidied():
+    raw = [
+        [
+            "The river rose overnight across the valley.",
+            "But the town's flood wall held for the first time.[2]",
+            "Short one.",
+            'The mayor said: "We were ready this time.',
+        ]
+    ]
+    shown = summary_candidates(raw)
+    sources = summary_sources(raw)
+    assert [len(p) for p in shown] == [len(p) for p in sources]
+    assert [bool(s) for s in shown[0]] == [bool(s) for s in sources[0]]
+    assert shown[0][1] == "The town's flood wall held for the first time."
+    assert sources[0][1] == raw[0][1]
+    assert shown[0][3].endswith('time."') and sources[0][3] == raw[0][3]
+    assert shown[0][2] == sources[0][2] == ""
+
+
+def test_a_closing_quote_set_off_by_a_space_is_joined_and_sign_up_is_not_always_furniture():
+    assert close_quote('He said: "It will rain. "') == 'He said: "It will rain."'
+    assert is_prose("The judges are in talks to sign up for the new series.")
+    assert not is_prose("Sign up for our newsletter to get every post.")

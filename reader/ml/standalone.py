@@ -135,7 +135,8 @@ _CAPTION = re.compile(
     re.I,
 )
 _BOILERPLATE = re.compile(
-    r"\b(?:subscribe to|sign up (?:for|to|here)|our newsletter|we use cookies|accept cookies|"
+    r"\b(?:subscribe to|sign up (?:here|now|today)|sign up (?:for|to) (?:our|my|the) "
+    r"(?:newsletter|mailing list)|our newsletter|we use cookies|accept cookies|"
     r"click here|read more|share this|follow us|all rights reserved|copyright (?:\d{4}|©)|©|"
     r"terms of (?:use|service)|privacy policy|"
     r"getty images|reuters/|ap photo|comments? (?:are|is) closed|leave a comment|"
@@ -145,6 +146,7 @@ _BOILERPLATE = re.compile(
 )
 _CODE = re.compile(r"[{};]\s*$|^\s*(?:\$ |>>>|#include|fn |def |let |const |import |use |//)|=>")
 _TABLE = re.compile(r"\|.*\||\t.*\t")
+_SPACED_CLOSE = re.compile(r"([.!?])\s+([\"”])$")
 _TERMINAL = re.compile(r"""[.!?…]["'”’)\]]*$""")
 
 
@@ -207,8 +209,11 @@ def without_connective(sentence: str) -> str:
 
 def close_quote(sentence: str) -> str:
     """A sentence that opens a quotation the next sentence goes on with, closed at its end
-    (`He said: "It will rain.` -> `He said: "It will rain."`)."""
+    (`He said: "It will rain.` -> `He said: "It will rain."`); a closing quote set off by a
+    space (`rain. "`) joined to its stop."""
     stripped = sentence.rstrip()
+    if _SPACED_CLOSE.search(stripped):
+        return _SPACED_CLOSE.sub(r"\1\2", stripped)
     if not stripped or stripped[-1] not in ".!?":
         return sentence
     if stripped.count('"') % 2 == 1 and not stripped.endswith('"'):

@@ -35,10 +35,11 @@ COVERAGE_WEIGHT = 0.2  # weight of the coverage gain against centrality
 OVERLAP_FLOOR = 0.3  # cosine below which two sentences are not considered overlapping
 MIN_WORDS = 6  # shorter lines are headings, captions or bylines
 MAX_WORDS = 80  # longer "sentences" are usually run-together paragraphs
-LEAD_WEIGHT = 0.2  # how much the first passage is preferred over later ones
+LEAD_WEIGHT = 0.1  # how much the first passage is preferred over later ones
 SUMMARY_COVERAGE = 0.5  # the same, in `summarize_passages` (which also weighs the lead)
 START_CANDIDATES = 8  # opening sentences tried, most central first
 SUBJECT_FLOOR = 0.3  # cosine to the opening above which a sentence elsewhere is on its subject
+SUMMARY_LENGTH_POWER = 0.35  # LENGTH_POWER in `summarize_passages`
 
 
 def lead(n_sentences: int, k: int) -> list[int]:
@@ -120,11 +121,12 @@ def summarize_text(
     text: str, embed: EmbedFn, k: int = 2, *, word_budget: int | None = None
 ) -> list[str]:
     """A summary of `text` that stands alone: up to k sentences of one passage, main claim first."""
-    passages = summary_candidates(group_passages(text or ""))
-    flat = [s for passage in passages for s in passage if s]
-    if not flat:
+    raw = group_passages(text or "")
+    passages = summary_candidates(raw)
+    sources = [s for passage in summary_sources(raw) for s in passage if s]
+    if not sources:
         return []
-    vectors = np.asarray(embed(flat), dtype=np.float32)
+    vectors = np.asarray(embed(sources), dtype=np.float32)
     return summarize_passages(passages, vectors, k, word_budget=word_budget)
 
 
@@ -135,17 +137,33 @@ def summary_candidates(
     removed, a quotation that runs on closed, an opening "But" or "However," dropped when the
     rest stands alone. A passage keeps its order; a gap (a sentence left out) is kept as "" so that a
     sentence leaning on a dropped one is never joined to an earlier one."""
+    return [[shown for shown, _ in p] for p in _candidates(passages, min_words, max_words)]
+
+
+def summary_sources(
+    passages: Sequence[Sequence[str]], *, min_words: int = MIN_WORDS, max_words: int = MAX_WORDS
+) -> list[list[str]]:
+    """The same shape as `summary_candidates`, each kept sentence as the article has it: what
+    to embed. A sentence is scored by what it says in its place (its "But", its open quote),
+    not by the tidied form a summary shows."""
+    return [[source for _, source in p] for p in _candidates(passages, min_words, max_words)]
+
+
+def _candidates(
+    passages: Sequence[Sequence[str]], min_words: int, max_words: int
+) -> list[list[tuple[str, str]]]:
+    """(shown, source) per sentence of each passage; ("", "") where one is left out."""
     out = []
     for passage in passages:
         kept = []
         for sentence in passage:
             clean = without_connective(close_quote(strip_footnote_marks(sentence)))
             ok = is_prose(clean) and min_words <= word_count(clean) <= max_words
-            kept.append(clean if ok else "")
+            kept.append((clean, sentence.strip()) if ok else ("", ""))
         out.append(kept)
-    if min_words > 1 and not any(s for p in out for s in p):
+    if min_words > 1 and not any(s for p in out for s, _ in p):
         # A very short text: any whole prose sentence will do.
-        return summary_candidates(passages, min_words=1, max_words=max_words)
+        return _candidates(passages, 1, max_words)
     return out
 
 
@@ -180,7 +198,7 @@ def summarize_passages(
     centrality = np.clip(unit @ unit.mean(axis=0), 0.0, None)
     # A mild lead prior: writers state the claim early; later passages elaborate.
     order = np.array([p for p, _ in where], dtype=np.float64)
-    base = centrality * (lengths / np.median(lengths)) ** LENGTH_POWER
+    base = centrality * (lengths / np.median(lengths)) ** SUMMARY_LENGTH_POWER
     base = base * (1.0 + lead_weight / (1.0 + order))
     cosine = unit @ unit.T
     similarity = np.clip((cosine - OVERLAP_FLOOR) / (1.0 - OVERLAP_FLOOR), 0.0, 1.0)

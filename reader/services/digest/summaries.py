@@ -17,7 +17,7 @@ from sqlite_utils import Database
 
 from reader.ml.embedder import Embedder
 from reader.ml.sentences import group_passages, split_sentences
-from reader.ml.summary import summarize_passages, summary_candidates
+from reader.ml.summary import summarize_passages, summary_candidates, summary_sources
 from reader.models import Article
 from reader.storage.chunks import article_chunks
 from reader.storage.sentences import (
@@ -166,13 +166,14 @@ def _plan(db: Database, article: Article, clean: Callable[[int, str], str] | Non
         article_chunks(db, article.id) if text.strip() and _fresh_chunks(db, article.id) else []
     )
     if chunks:
-        passages = summary_candidates([split_sentences(cleaned(c.text)) for c in chunks])
+        raw = [split_sentences(cleaned(c.text)) for c in chunks]
         owners = [("chunk", c.id) for c in chunks]
     else:
-        passages = summary_candidates(group_passages(cleaned(text)))
-        owners = [("article", article.id)] * len(passages)
-    plan = _Plan(passages, indexed=bool(chunks))
-    for (kind, owner), passage in zip(owners, passages, strict=True):
+        raw = group_passages(cleaned(text))
+        owners = [("article", article.id)] * len(raw)
+    plan = _Plan(summary_candidates(raw), indexed=bool(chunks))
+    # Vectors are of the sentences as the article has them (what `summary_sources` gives).
+    for (kind, owner), passage in zip(owners, summary_sources(raw), strict=True):
         for sentence in passage:
             if sentence:
                 plan.texts.append(sentence)

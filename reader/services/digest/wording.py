@@ -23,7 +23,7 @@ NOW_SLACK = timedelta(minutes=5)  # a window ending this close to now ends "now"
 class WindowWords:
     period: str  # fits "I read 3 pieces {period}": "this week", "since 3 November"
     before: str  # "the week before", "the 30 days before"
-    cadence: str  # "day", "week", "two weeks", "month", "few months", "year"
+    cadence: str  # "day", "few days", "week", "two weeks", "month", "few months", "year"
     dates: str  # "23–29 November 2026": the subject line's dates, with the year
 
     def sentence_start(self) -> str:
@@ -54,6 +54,8 @@ def window_words(window: Window, now: datetime) -> WindowWords:
             return WindowWords("today", "yesterday", "day", dates)
         if hours < 23.5:
             n = max(1, round(hours))
+            if n == 1:
+                return WindowWords("in the last hour", "the hour before", "day", dates)
             return WindowWords(
                 f"in the last {count(n, 'hour')}", f"the {count(n, 'hour')} before", "day", dates
             )
@@ -108,6 +110,8 @@ def _before(days: int) -> str:
 def _cadence(days: float) -> str:
     if days <= 1.5:
         return "day"
+    if days < 5:
+        return "few days"
     if days <= 10:
         return "week"
     if days <= 20:
@@ -132,8 +136,8 @@ def greeting(cadence: str) -> str:
     """The placeholder the writer replaces with their own hello."""
     if cadence == "today":
         return "Say hello, and a line on how today went."
-    if cadence == "few months":
-        return "Say hello, and a line on how the last few months went."
+    if cadence in ("few days", "few months"):
+        return f"Say hello, and a line on how the last {cadence} went."
     if cadence == "year":
         return "Say hello, and a line on how the year went."
     return f"Say hello, and a line on how the {cadence} went."
@@ -170,7 +174,10 @@ def reads_as_words(label: str) -> bool:
 
 
 def join_words(words: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'; a comma before the last "and" when a phrase has its own
+    ("features and interpretability, and fermentation")."""
     words = list(words)
     if len(words) <= 1:
         return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+    last = ", and " if any(" and " in w for w in words) else " and "
+    return ", ".join(words[:-1]) + last + words[-1]
