@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,7 @@ from reader.ml.theme_labels import (
     theme_keywords,
     tokenize,
 )
-from reader.ml.theme_levels import section_scores, unit_rows
+from reader.ml.theme_levels import TOP, section_scores, unit_rows
 from reader.ml.theme_match import (
     MATCH_COSINE,
     MATCH_OVERLAP,
@@ -240,17 +241,34 @@ def _match(store: ThemeStore, plan, level: str, new_dirs: np.ndarray,
 KEEP_SHOWN_AGREEMENT = 0.5  # a shown theme found again is hidden as mixed only below this
 
 
-def _keep_shown(store: ThemeStore, report, fine_match: dict[int, tuple[int, float]]) -> None:
+def _keep_shown(store: ThemeStore, report, fine_match: dict[int, tuple[int, float]]
+                ) -> dict[int, float]:
     """Hysteresis for hiding: a theme shown before and found again stays shown when it is now
     only borderline mixed (hidden when under 75% of its top articles share a section, or
-    among the least coherent, with a budget); it is hidden again only when clearly mixed
-    (under KEEP_SHOWN_AGREEMENT) or for another reason (generic, duplicate, boilerplate)."""
-    was_shown = {t.id for t in store.themes() if t.level == "fine" and not t.hidden}
+    among the least coherent, with a budget). It is hidden again as mixed only when clearly
+    mixed: under KEEP_SHOWN_AGREEMENT, and below the agreement it had when last shown by more
+    than two standard errors of a share measured on its 20 top articles (a drop from 60% to
+    45% is three articles of twenty: noise, not a change). Other reasons (generic,
+    duplicate, boilerplate) hide it as before.
+
+    Returns latent -> the agreement it is judged against next time: the one it had when it
+    was last shown on its own merits, so small drops cannot add up unnoticed."""
+    was_shown = {t.id: t for t in store.themes() if t.level == "fine" and not t.hidden}
+    anchors: dict[int, float] = {}
     for j, (old_id, _) in fine_match.items():
         reason = report.hidden[j]
-        if (reason and reason.startswith("mixed") and old_id in was_shown
-                and report.agreement[j] >= KEEP_SHOWN_AGREEMENT):
+        if not (reason and reason.startswith("mixed") and old_id in was_shown):
+            continue
+        extra = was_shown[old_id].extra
+        before = extra.get("shown_agreement", extra.get("agreement"))
+        floor = KEEP_SHOWN_AGREEMENT
+        if isinstance(before, int | float):
+            floor = min(floor, before - 2 * math.sqrt(max(before * (1 - before), 0.0) / TOP))
+        if report.agreement[j] >= floor:
             report.hidden[j] = None
+            if isinstance(before, int | float):
+                anchors[j] = float(before)
+    return anchors
 
 
 def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis, *,
@@ -289,7 +307,7 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
     broad_match = _match(store, plan, "broad", section_dirs,
                          top_sets(sections.scores, analysis.article_ids), keys_broad, children)
 
-    _keep_shown(store, report, fine_match)
+    agreement_anchor = _keep_shown(store, report, fine_match)
     shown = [j for j in live if report.hidden[j] is None]
     passages = _passages(ctx, data, labeller)
     asked = [(("fine", j), fine_words[j], passages(labeller.fine_members[j])) for j in shown]
@@ -300,7 +318,8 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
     ms = Membership(analysis)
     arrays = dict(result.weights.as_dict(), mean=result.normaliser.mean,
                   scale=np.array([result.normaliser.scale]), section_affinity=sections.affinity,
-                  section_dirs=section_dirs, latent_max=art_codes.max(axis=0),
+                  section_dirs=section_dirs, section_centres=sections.centres,
+                  latent_max=art_codes.max(axis=0),
                   section_max=sections.scores.max(axis=0) if sections.count else np.zeros(0))
     why = [plan.reason, plan.config.notes.get("why", ""), sections.why()]
     metrics = dict(result.metrics, sections=sections.count, live=len(live),
@@ -355,7 +374,9 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
                 hidden=int(report.hidden[j] is not None), hidden_reason=report.hidden[j],
                 parent_id=broad_ids.get(int(sections.group[j])),
                 label_auc=aucs[("fine", j)],
-                extra={"agreement": round(float(report.agreement[j]), 4), "anchor": anchor})
+                extra={"agreement": round(float(report.agreement[j]), 4), "anchor": anchor,
+                       "shown_agreement": round(agreement_anchor.get(
+                           j, float(report.agreement[j])), 4)})
             theme_id, similarity = _upsert(store, values, fine_match.get(j), run_id, new_ids,
                                            namer.is_new)
             fine_ids[j] = theme_id
