@@ -39,9 +39,14 @@ def tokenize(text: str) -> list[str]:
     return [w for w in _WORD.findall(text.lower()) if len(w) > 1]
 
 
+def _base(word: str) -> str:
+    """A word without its possessive ("india's" -> "india"): one term for both."""
+    return word[:-2] if word.endswith("'s") and len(word) > 4 else word
+
+
 def terms(text: str) -> list[str]:
     """Unigrams and bigrams without stop words or numbers-only tokens."""
-    words = tokenize(text)
+    words = [_base(w) for w in tokenize(text)]
     keep = [w not in STOP_WORDS and not w[0].isdigit() and len(w) > 2 for w in words]
     out = [w for w, k in zip(words, keep, strict=True) if k]
     out += [f"{a} {b}" for a, b, ka, kb in zip(words, words[1:], keep, keep[1:], strict=False) if ka and kb]
@@ -62,6 +67,16 @@ class TermCounts:
         totals = np.array([total[t] for t in self.vocab], dtype=np.float64)
         self.p_corpus = totals / max(totals.sum(), 1.0)
         self.doc_sets = [set(tokenize(p)) for p in passages]
+        self._pairs: dict[str, list[int]] | None = None
+
+    def pairs_with(self, word: str) -> list[int]:
+        """Vocabulary indices of the bigrams holding `word`."""
+        if self._pairs is None:
+            self._pairs = {}
+            for i, term in enumerate(self.vocab):
+                for part in dict.fromkeys(term.split()) if " " in term else ():
+                    self._pairs.setdefault(part, []).append(i)
+        return self._pairs.get(word, [])
 
     def class_counts(self, members: Sequence[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
         """Weighted term counts (V,) over passages (index, weight), and in how many each occurs."""
@@ -138,30 +153,80 @@ def theme_keywords(
     return [words[i] for i in mmr(rel, sim, n, diversity)]
 
 
+def _same_root(a: str, b: str) -> bool:
+    """Two words of one root ("japan" / "japanese", "award" / "awards"): a shared prefix of
+    four letters or more covering most of the shorter word."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n >= 4 and n >= 0.6 * min(len(a), len(b))
+
+
+def _overlaps(a: str, b: str) -> bool:
+    return any(x == y or _same_root(x, y) for x in a.split() for y in b.split())
+
+
+def label_key(label: str) -> frozenset[str]:
+    """What makes two labels the same name: their words in any order."""
+    return frozenset(w for part in label.split("/") for w in part.split())
+
+
 def make_label(keywords: Sequence[str], max_terms: int = 2, taken: set[str] | None = None) -> str:
     """A short label from the best keywords, e.g. "mobile phones / broadband"; one not in
-    `taken` when the keywords allow (two themes should not share a name)."""
+    `taken` (in any word order) when the keywords allow (two themes should not share a name).
+    A keyword sharing a word or a root with a better one is left out ("japan / japanese")."""
     words = [w for i, w in enumerate(keywords)
-             if not any(set(w.split()) & set(c.split()) for c in keywords[:i])]
+             if not any(_overlaps(w, c) for c in keywords[:i])]
     candidates = [" / ".join(words[:max_terms])] if words else []
     for i in range(len(words)):
         for j in range(i + 1, len(words)):
             candidates.append(f"{words[i]} / {words[j]}" if max_terms > 1 else words[i])
+    used = {label_key(t) for t in taken or ()}
     for label in candidates:
-        if not taken or label not in taken:
+        if label_key(label) not in used:
             return label
     return candidates[0] if candidates else "(unnamed)"
 
 
-def label_candidates(keywords: Sequence[str], n: int = 4) -> list[str]:
+def label_candidates(keywords: Sequence[str], n: int = 4,
+                     phrases: Sequence[str] = ()) -> list[str]:
     """Names to choose from, phrases first: each bigram among the leading keywords alone
-    ("mobile phones"), then the two best distinct keywords together ("parking / cities")."""
+    ("mobile phones"), then `phrases` (word pairs that recur in the theme's passages, see
+    `recurring_phrases`), then the two best distinct keywords together ("parking / cities")."""
     lead = list(keywords[:n])
-    out = [k for k in lead if " " in k]
+    out = [k for k in lead if " " in k] + [p for p in phrases if " " in p]
     pair = make_label(keywords)
     if pair != "(unnamed)":
         out.append(pair)
     return list(dict.fromkeys(out)) or ["(unnamed)"]
+
+
+def recurring_phrases(counts: TermCounts, members: Sequence[tuple[int, float]],
+                      keywords: Sequence[str], n_classes: int, n: int = 3,
+                      lead: int = 4) -> list[str]:
+    """Word pairs that say more than a theme's single keywords: for each of the `lead` best
+    one-word keywords, the bigram holding it that occurs in the most of the theme's passages
+    (in at least three, and in at least a fifth of them), scored by c-TF-IDF so a phrase
+    common everywhere ("last year") loses; the best `n`, best first."""
+    class_counts, docs = counts.class_counts(members)
+    score = ctfidf(class_counts, counts.p_corpus, n_classes)
+    floor = max(3, 0.2 * len(members))
+    singles = [k for k in keywords[:lead] if " " not in k]
+    found: list[tuple[float, str]] = []
+    for word in singles:
+        best: tuple[float, float, str] | None = None
+        for i in counts.pairs_with(word):
+            if docs[i] < floor:
+                continue
+            key = (float(docs[i]), float(score[i]), counts.vocab[i])
+            if best is None or key > best:
+                best = key
+        if best is not None:
+            found.append((best[1], best[2]))
+    ordered = [t for _, t in sorted(found, key=lambda x: -x[0])]
+    return list(dict.fromkeys(ordered))[:n]
 
 
 def passage_overlap(token_sets: Sequence[set[str]]) -> float:

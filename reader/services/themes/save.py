@@ -12,8 +12,10 @@ from reader.ml.theme_labels import (
     TermCounts,
     auc,
     label_candidates,
+    label_key,
     make_label,
     passage_overlap,
+    recurring_phrases,
     theme_keywords,
     tokenize,
 )
@@ -139,6 +141,12 @@ class Labeller:
         return theme_keywords(self.counts, weights, self.n_classes,
                               embed=self._embed if self.embed else None, centroid=centroid,
                               background=self.background)
+
+    def phrases(self, key: tuple[str, int], members: list[int], keywords: list[str]
+                ) -> list[str]:
+        """Word pairs recurring in the theme's top passages around its best keywords."""
+        weights = [(self.row_pos[r], 1.0) for r in members]
+        return recurring_phrases(self.counts, weights, keywords, self.n_classes)
 
     def label_auc(self, label: str, scores: np.ndarray) -> float | None:
         """AUC of the label's embedding: top training articles by `scores` (A,) against
@@ -333,8 +341,11 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
                           strict=True))
     columns = {("broad", g): ms.broad_strength[:, g] for g in keys_broad}
     columns.update({("fine", j): ms.fine_strength[:, j] for j in live})
+    top_members = {("fine", j): labeller.fine_members[j] for j in live}
+    top_members.update({("broad", g): labeller.broad_members[g] for g in keys_broad})
     namer = _Namer(previous, plan.previous is not None,
-                   lambda key, label: labeller.label_auc(label, columns[key]))
+                   lambda key, label: labeller.label_auc(label, columns[key]),
+                   lambda key, words: labeller.phrases(key, top_members[key], words))
     for key, match in [(("broad", g), broad_match.get(g)) for g in keys_broad] + [
             (("fine", j), fine_match.get(j)) for j in live]:
         tops = broad_tops[key[1]] if key[0] == "broad" else fine_tops[key[1]]
@@ -428,35 +439,41 @@ class _Namer:
     reader.ml.theme_names holds; every other theme gets a label no kept one uses."""
 
     def __init__(self, previous: dict[int, Any], had_run: bool,
-                 score: Callable[[Any, str], float | None] | None = None) -> None:
+                 score: Callable[[Any, str], float | None] | None = None,
+                 phrases: Callable[[Any, list[str]], list[str]] | None = None) -> None:
         self.previous = previous
         self.score = score
+        self.phrases = phrases
         self.is_new = had_run  # on a first training nothing is "new": there is no before
         self.kept: dict[tuple[str, int], tuple[str, list[int]]] = {}
-        self.taken: set[str] = set()
+        self.taken: set[frozenset[str]] = set()  # label_key of every name given
 
     def keep(self, key, match, keywords: list[str], tops: set[int]) -> None:
         if match is None or match[0] not in self.previous:
             return
         old = self.previous[match[0]]
         anchor = [int(a) for a in old.extra.get("anchor", [])]
-        if old.label not in self.taken and keeps_name(old.label, anchor, keywords, tops):
+        if (label_key(old.label) not in self.taken
+                and keeps_name(old.label, anchor, keywords, tops)):
             self.kept[key] = (old.label, anchor or sorted(tops))
-            self.taken.add(old.label)
+            self.taken.add(label_key(old.label))
 
     def name(self, key, keywords: list[str], tops: set[int]) -> tuple[str, list[int]]:
         if key in self.kept:
             return self.kept[key]
         label = self.choose(key, keywords)
-        self.taken.add(label)
+        self.taken.add(label_key(label))
         return label, sorted(tops)
 
     def choose(self, key, keywords: list[str]) -> str:
-        """The candidate name (phrases first) whose embedding best picks the theme's articles
-        out of the library (label AUC); ties go to the earlier candidate."""
-        candidates = [c for c in label_candidates(keywords) if c not in self.taken]
+        """The candidate name (phrases first: bigram keywords, then word pairs recurring in
+        its passages) whose embedding best picks the theme's articles out of the library
+        (label AUC); ties go to the earlier candidate."""
+        phrases = self.phrases(key, keywords) if self.phrases is not None else []
+        candidates = [c for c in label_candidates(keywords, phrases=phrases)
+                      if label_key(c) not in self.taken]
         if not candidates:
-            return make_label(keywords, taken=self.taken)
+            return make_label(keywords, taken={" ".join(k) for k in self.taken})
         if self.score is None or len(candidates) == 1:
             return candidates[0]
         scored = [(self.score(key, c), -i, c) for i, c in enumerate(candidates)]
