@@ -315,7 +315,9 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
     broad_match = _match(store, plan, "broad", section_dirs,
                          top_sets(sections.scores, analysis.article_ids), keys_broad, children)
 
-    agreement_anchor = _keep_shown(store, report, fine_match)
+    # A cold training (a fresh start asked for, or another model) judges every theme anew;
+    # one that continues the last model keeps what it showed unless clearly changed.
+    agreement_anchor = _keep_shown(store, report, fine_match) if plan.kind != "cold" else {}
     shown = [j for j in live if report.hidden[j] is None]
     passages = _passages(ctx, data, labeller)
     asked = [(("fine", j), fine_words[j], passages(labeller.fine_members[j])) for j in shown]
