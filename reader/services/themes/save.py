@@ -148,6 +148,25 @@ class Labeller:
         weights = [(self.row_pos[r], 1.0) for r in members]
         return recurring_phrases(self.counts, weights, keywords, self.n_classes)
 
+    def top_train(self, scores: np.ndarray, n: int = 20) -> np.ndarray:
+        """The n training articles (positions) scoring highest, positive scores only."""
+        candidates = np.flatnonzero(self.train_articles)
+        top = candidates[np.argsort(-scores[candidates], kind="stable")[:n]]
+        return top[scores[top] > 0]
+
+    def choice_score(self, label: str, scores: np.ndarray, rivals: np.ndarray) -> float | None:
+        """How well a candidate name picks its theme: the mean of its label AUC (against the
+        library) and its AUC against the top articles of the other themes of its level
+        (`rivals`, article positions), so a name must also tell its theme from its
+        neighbours, as a reader choosing among the names must."""
+        base = self.label_auc(label, scores)
+        top = self.top_train(scores)
+        negatives = np.setdiff1d(rivals, top)
+        if base is None or len(top) < 2 or len(negatives) < 2:
+            return base
+        av = self.analysis.article_vectors
+        return 0.5 * (base + auc(self._embed([label])[0], av[top], av[negatives]))
+
     def label_auc(self, label: str, scores: np.ndarray) -> float | None:
         """AUC of the label's embedding: top training articles by `scores` (A,) against
         random training articles that score zero."""
@@ -345,8 +364,12 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
     columns.update({("fine", j): ms.fine_strength[:, j] for j in live})
     top_members = {("fine", j): labeller.fine_members[j] for j in live}
     top_members.update({("broad", g): labeller.broad_members[g] for g in keys_broad})
+    tops_of = {key: labeller.top_train(column, 10) for key, column in columns.items()}
+    rivals = {key: np.unique(np.concatenate([tops_of[other] for other in columns
+                                             if other[0] == key[0] and other != key] or [[]])
+                             ).astype(int) for key in columns}
     namer = _Namer(previous, plan.previous is not None,
-                   lambda key, label: labeller.label_auc(label, columns[key]),
+                   lambda key, label: labeller.choice_score(label, columns[key], rivals[key]),
                    lambda key, words: labeller.phrases(key, top_members[key], words))
     for key, match in [(("broad", g), broad_match.get(g)) for g in keys_broad] + [
             (("fine", j), fine_match.get(j)) for j in live]:
