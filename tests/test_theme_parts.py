@@ -153,3 +153,19 @@ def test_recurring_phrases_name_what_a_keyword_is_about() -> None:
     assert label_candidates(["office", "film"], phrases=phrases)[0] == "box office"
     # a pair in fewer than three of the theme's passages is no phrase of the theme
     assert recurring_phrases(counts, members[:2], ["office"], n_classes=5) == []
+
+
+def test_segment_reduce_matches_ufunc_at() -> None:
+    from reader.ml.theme_metrics import segment_reduce
+
+    rng = np.random.default_rng(0)
+    groups = rng.integers(0, 30, size=400)
+    groups[groups == 7] = 8  # a group without rows stays zero
+    values = (rng.standard_normal((400, 9)) * (rng.random((400, 9)) < 0.3)).astype(np.float32)
+    total = np.zeros((30, 9))
+    np.add.at(total, groups, values)
+    top = np.zeros((30, 9))
+    np.maximum.at(top, groups, values)
+    assert np.allclose(segment_reduce(values, groups, 30, "sum", np.float64), total)
+    assert np.array_equal(segment_reduce(values, groups, 30, "max", np.float64), top)
+    assert not segment_reduce(values, groups, 30).any(axis=1)[7]

@@ -29,6 +29,7 @@ from reader.ml.theme_match import (
     top_sets,
 )
 from reader.ml.theme_members import length_fair, members, normalised
+from reader.ml.theme_metrics import segment_reduce
 from reader.ml.theme_names import keeps_name
 from reader.services.context import LibraryContext, Progress, ProgressCallback
 from reader.services.themes.report import TrainReport
@@ -561,8 +562,5 @@ def _write_activations(store, data, analysis, ms: Membership, fine_ids, broad_id
 
 def _passage_counts(row_articles, article_ids, fine_fired, broad_fired):
     index = np.searchsorted(article_ids, row_articles)
-    fine = np.zeros((len(article_ids), fine_fired.shape[1]), dtype=np.int32)
-    np.add.at(fine, index, fine_fired.astype(np.int32))
-    broad = np.zeros((len(article_ids), broad_fired.shape[1]), dtype=np.int32)
-    np.add.at(broad, index, broad_fired.astype(np.int32))
-    return fine, broad
+    return (segment_reduce(fine_fired, index, len(article_ids), "sum", np.int32),
+            segment_reduce(broad_fired, index, len(article_ids), "sum", np.int32))
