@@ -134,6 +134,9 @@ def test_pair_names_leave_out_a_second_word_of_the_same_root_and_any_word_order(
     assert make_label(["china", "chinese", "exports"]) == "china / exports"
     assert make_label(["prize", "book", "novel"], taken={"book / prize"}) == "prize / novel"
     assert label_key("book / prize") == label_key("prize / book")
+    assert label_key("practice / notes") == label_key("practice / note")
+    assert make_label(["practice", "note", "knife"], taken={"practice / notes"}) == (
+        "practice / knife")
     assert "india" in terms("India's airline grew") and "india's" not in terms("India's")
 
 

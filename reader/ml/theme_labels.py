@@ -168,9 +168,14 @@ def _overlaps(a: str, b: str) -> bool:
     return any(x == y or _same_root(x, y) for x in a.split() for y in b.split())
 
 
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
 def label_key(label: str) -> frozenset[str]:
-    """What makes two labels the same name: their words in any order."""
-    return frozenset(w for part in label.split("/") for w in part.split())
+    """What makes two labels the same name: their words in any order, plurals as singulars
+    ("practice / notes" and "practice / note" are one name)."""
+    return frozenset(_singular(w) for part in label.split("/") for w in part.split())
 
 
 def make_label(keywords: Sequence[str], max_terms: int = 2, taken: set[str] | None = None) -> str:
