@@ -140,24 +140,6 @@ def test_pair_names_leave_out_a_second_word_of_the_same_root_and_any_word_order(
     assert "india" in terms("India's airline grew") and "india's" not in terms("India's")
 
 
-def test_recurring_phrases_name_what_a_keyword_is_about() -> None:
-    """'office' alone says little; the pair it recurs in across the theme's passages does,
-    while a pair found everywhere in the library ('last month') is not preferred."""
-    from reader.ml.theme_labels import TermCounts, label_candidates, recurring_phrases
-
-    theme = [f"The film took {n} million at the box office last month, a record for the studio."
-             for n in range(6)]
-    rest = [f"Prices rose last month in shop {n}, the statistics office said." for n in range(30)]
-    counts = TermCounts(theme + rest)
-    members = [(i, 1.0) for i in range(6)]
-    phrases = recurring_phrases(counts, members, ["office", "film", "studio"], n_classes=5)
-    assert phrases[0] == "box office"
-    assert "last month" not in phrases
-    assert label_candidates(["office", "film"], phrases=phrases)[0] == "box office"
-    # a pair in fewer than three of the theme's passages is no phrase of the theme
-    assert recurring_phrases(counts, members[:2], ["office"], n_classes=5) == []
-
-
 def test_segment_reduce_matches_ufunc_at() -> None:
     from reader.ml.theme_metrics import segment_reduce
 

@@ -67,16 +67,6 @@ class TermCounts:
         totals = np.array([total[t] for t in self.vocab], dtype=np.float64)
         self.p_corpus = totals / max(totals.sum(), 1.0)
         self.doc_sets = [set(tokenize(p)) for p in passages]
-        self._pairs: dict[str, list[int]] | None = None
-
-    def pairs_with(self, word: str) -> list[int]:
-        """Vocabulary indices of the bigrams holding `word`."""
-        if self._pairs is None:
-            self._pairs = {}
-            for i, term in enumerate(self.vocab):
-                for part in dict.fromkeys(term.split()) if " " in term else ():
-                    self._pairs.setdefault(part, []).append(i)
-        return self._pairs.get(word, [])
 
     def class_counts(self, members: Sequence[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
         """Weighted term counts (V,) over passages (index, weight), and in how many each occurs."""
@@ -195,43 +185,15 @@ def make_label(keywords: Sequence[str], max_terms: int = 2, taken: set[str] | No
     return candidates[0] if candidates else "(unnamed)"
 
 
-def label_candidates(keywords: Sequence[str], n: int = 4,
-                     phrases: Sequence[str] = ()) -> list[str]:
+def label_candidates(keywords: Sequence[str], n: int = 4) -> list[str]:
     """Names to choose from, phrases first: each bigram among the leading keywords alone
-    ("mobile phones"), then `phrases` (word pairs that recur in the theme's passages, see
-    `recurring_phrases`), then the two best distinct keywords together ("parking / cities")."""
+    ("mobile phones"), then the two best distinct keywords together ("parking / cities")."""
     lead = list(keywords[:n])
-    out = [k for k in lead if " " in k] + [p for p in phrases if " " in p]
+    out = [k for k in lead if " " in k]
     pair = make_label(keywords)
     if pair != "(unnamed)":
         out.append(pair)
     return list(dict.fromkeys(out)) or ["(unnamed)"]
-
-
-def recurring_phrases(counts: TermCounts, members: Sequence[tuple[int, float]],
-                      keywords: Sequence[str], n_classes: int, n: int = 3,
-                      lead: int = 4) -> list[str]:
-    """Word pairs that say more than a theme's single keywords: for each of the `lead` best
-    one-word keywords, the bigram holding it that occurs in the most of the theme's passages
-    (in at least three, and in at least a fifth of them), scored by c-TF-IDF so a phrase
-    common everywhere ("last year") loses; the best `n`, best first."""
-    class_counts, docs = counts.class_counts(members)
-    score = ctfidf(class_counts, counts.p_corpus, n_classes)
-    floor = max(3, 0.2 * len(members))
-    singles = [k for k in keywords[:lead] if " " not in k]
-    found: list[tuple[float, str]] = []
-    for word in singles:
-        best: tuple[float, float, str] | None = None
-        for i in counts.pairs_with(word):
-            if docs[i] < floor:
-                continue
-            key = (float(docs[i]), float(score[i]), counts.vocab[i])
-            if best is None or key > best:
-                best = key
-        if best is not None:
-            found.append((best[1], best[2]))
-    ordered = [t for _, t in sorted(found, key=lambda x: -x[0])]
-    return list(dict.fromkeys(ordered))[:n]
 
 
 def passage_overlap(token_sets: Sequence[set[str]]) -> float:

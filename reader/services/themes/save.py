@@ -15,7 +15,6 @@ from reader.ml.theme_labels import (
     label_key,
     make_label,
     passage_overlap,
-    recurring_phrases,
     theme_keywords,
     tokenize,
 )
@@ -142,12 +141,6 @@ class Labeller:
         return theme_keywords(self.counts, weights, self.n_classes,
                               embed=self._embed if self.embed else None, centroid=centroid,
                               background=self.background)
-
-    def phrases(self, key: tuple[str, int], members: list[int], keywords: list[str]
-                ) -> list[str]:
-        """Word pairs recurring in the theme's top passages around its best keywords."""
-        weights = [(self.row_pos[r], 1.0) for r in members]
-        return recurring_phrases(self.counts, weights, keywords, self.n_classes)
 
     def top_train(self, scores: np.ndarray, n: int = 20) -> np.ndarray:
         """The n training articles (positions) scoring highest, positive scores only."""
@@ -363,15 +356,12 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
                           strict=True))
     columns = {("broad", g): ms.broad_strength[:, g] for g in keys_broad}
     columns.update({("fine", j): ms.fine_strength[:, j] for j in live})
-    top_members = {("fine", j): labeller.fine_members[j] for j in live}
-    top_members.update({("broad", g): labeller.broad_members[g] for g in keys_broad})
     tops_of = {key: labeller.top_train(column, 10) for key, column in columns.items()}
     rivals = {key: np.unique(np.concatenate([tops_of[other] for other in columns
                                              if other[0] == key[0] and other != key] or [[]])
                              ).astype(int) for key in columns}
     namer = _Namer(previous, plan.previous is not None,
-                   lambda key, label: labeller.choice_score(label, columns[key], rivals[key]),
-                   lambda key, words: labeller.phrases(key, top_members[key], words))
+                   lambda key, label: labeller.choice_score(label, columns[key], rivals[key]))
     for key, match in [(("broad", g), broad_match.get(g)) for g in keys_broad] + [
             (("fine", j), fine_match.get(j)) for j in live]:
         tops = broad_tops[key[1]] if key[0] == "broad" else fine_tops[key[1]]
@@ -465,11 +455,9 @@ class _Namer:
     reader.ml.theme_names holds; every other theme gets a label no kept one uses."""
 
     def __init__(self, previous: dict[int, Any], had_run: bool,
-                 score: Callable[[Any, str], float | None] | None = None,
-                 phrases: Callable[[Any, list[str]], list[str]] | None = None) -> None:
+                 score: Callable[[Any, str], float | None] | None = None) -> None:
         self.previous = previous
         self.score = score
-        self.phrases = phrases
         self.is_new = had_run  # on a first training nothing is "new": there is no before
         self.kept: dict[tuple[str, int], tuple[str, list[int]]] = {}
         self.taken: set[frozenset[str]] = set()  # label_key of every name given
@@ -492,12 +480,10 @@ class _Namer:
         return label, sorted(tops)
 
     def choose(self, key, keywords: list[str]) -> str:
-        """The candidate name (phrases first: bigram keywords, then word pairs recurring in
-        its passages) whose embedding best picks the theme's articles out of the library
-        (label AUC); ties go to the earlier candidate."""
-        phrases = self.phrases(key, keywords) if self.phrases is not None else []
-        candidates = [c for c in label_candidates(keywords, phrases=phrases)
-                      if label_key(c) not in self.taken]
+        """The candidate name (phrases first) that best picks the theme's articles out of the
+        library and out of its neighbours' (Labeller.choice_score); ties go to the earlier
+        candidate."""
+        candidates = [c for c in label_candidates(keywords) if label_key(c) not in self.taken]
         if not candidates:
             return make_label(keywords, taken={" ".join(k) for k in self.taken})
         if self.score is None or len(candidates) == 1:
