@@ -255,3 +255,39 @@ def test_latents_group_into_the_planted_sections() -> None:
     report = describe_latents(codes, articles, sections, unit_rows(rng.standard_normal((12, 24))))
     assert sum(r is not None for r in report.hidden) <= 0.25 * 12
     assert report.agreement.min() == 1.0
+
+
+def _planted(n: int, seed: int, spread: float = 0.15):
+    rng = np.random.default_rng(seed)
+    centres = np.linalg.qr(np.random.default_rng(0).standard_normal((24, 3)))[0].T
+    topic = np.arange(n) % 3
+    articles = centred_articles(unit_rows(centres[topic] + spread * rng.standard_normal((n, 24))))
+    codes = np.zeros((n, 12))
+    for a, t in enumerate(topic):
+        picks = t * 4 + rng.choice(4, size=2, replace=False)
+        codes[a, picks] = rng.uniform(0.5, 1.0, size=2)
+    return codes, articles
+
+
+def test_a_grown_library_continues_its_sections_in_the_same_order() -> None:
+    """Sections continued from the last training keep each latent in the section of the same
+    index (what matching broad themes relies on), and say so."""
+    codes, articles = _planted(180, 0)
+    first = group_latents(codes, articles, seed=0, counts=(2, 5))
+    grown_codes, grown_articles = _planted(186, 1)
+    again = group_latents(grown_codes, grown_articles, seed=0, counts=(2, 5),
+                          previous=first.centres)
+    assert again.kept_previous and again.continued is not None
+    assert np.array_equal(again.group, first.group)
+    assert "continued from the last training" in again.why()
+
+
+def test_a_clearly_better_fresh_grouping_replaces_the_continued_one() -> None:
+    """Two previous sections over three planted topics: the fresh three separate the articles
+    far better, so they replace the continued grouping."""
+    codes, articles = _planted(180, 0)
+    three = group_latents(codes, articles, seed=0, counts=(2, 5))
+    merged = unit_rows(np.array([three.centres[0] + three.centres[1], three.centres[2]]))
+    again = group_latents(codes, articles, seed=0, counts=(2, 5), previous=merged)
+    assert not again.kept_previous and again.count == 3
+    assert "grouped afresh" in again.why()

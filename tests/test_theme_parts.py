@@ -125,3 +125,32 @@ def test_a_library_with_themes_upgrades_to_memberships_without_loss(tmp_path) ->
     assert sorted(store.article_activations()) == [(1, 1, 0.9, 1.0), (2, 1, 0.1, 0.1)]
     assert store.member_articles() == [(1, 1)]
     assert [a for a, _, _ in store.top_articles(1)] == [1]
+
+
+def test_pair_names_leave_out_a_second_word_of_the_same_root_and_any_word_order() -> None:
+    from reader.ml.theme_labels import label_key, make_label, terms
+
+    assert make_label(["japanese", "japan", "tokyo"]) == "japanese / tokyo"
+    assert make_label(["china", "chinese", "exports"]) == "china / exports"
+    assert make_label(["prize", "book", "novel"], taken={"book / prize"}) == "prize / novel"
+    assert label_key("book / prize") == label_key("prize / book")
+    assert label_key("practice / notes") == label_key("practice / note")
+    assert make_label(["practice", "note", "knife"], taken={"practice / notes"}) == (
+        "practice / knife")
+    assert "india" in terms("India's airline grew") and "india's" not in terms("India's")
+
+
+def test_segment_reduce_matches_ufunc_at() -> None:
+    from reader.ml.theme_metrics import segment_reduce
+
+    rng = np.random.default_rng(0)
+    groups = rng.integers(0, 30, size=400)
+    groups[groups == 7] = 8  # a group without rows stays zero
+    values = (rng.standard_normal((400, 9)) * (rng.random((400, 9)) < 0.3)).astype(np.float32)
+    total = np.zeros((30, 9))
+    np.add.at(total, groups, values)
+    top = np.zeros((30, 9))
+    np.maximum.at(top, groups, values)
+    assert np.allclose(segment_reduce(values, groups, 30, "sum", np.float64), total)
+    assert np.array_equal(segment_reduce(values, groups, 30, "max", np.float64), top)
+    assert not segment_reduce(values, groups, 30).any(axis=1)[7]

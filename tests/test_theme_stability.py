@@ -186,3 +186,29 @@ def test_a_footer_repeated_across_articles_never_becomes_a_theme(tmp_path) -> No
     assert any("boilerplate" in (t.hidden_reason or "") for t in hidden) or not any(
         set(t.keywords[:3]) & footer_words for t in hidden)
     ctx.close()
+
+
+def test_swapping_activations_keeps_the_schema_and_every_row(reading_library) -> None:
+    """replace_activations drops the tables' indexes for the swap and creates them again from
+    their own SQL: the schema after is the schema before, and the rows are all there."""
+    from reader.storage.themes import ThemeStore
+
+    db = reading_library.db
+    schema = "select type, name, sql from sqlite_master order by type, name"
+    before = db.execute(schema).fetchall()
+    chunk_rows = db.execute("select chunk_id, article_id, theme_id, value from chunk_themes "
+                            "order by theme_id desc").fetchall()
+    article_rows = db.execute("select article_id, theme_id, value, strength, passages, member "
+                              "from article_themes order by theme_id desc").fetchall()
+    assert chunk_rows and article_rows
+    with db.atomic():
+        ThemeStore(db).replace_activations([tuple(r) for r in chunk_rows],
+                                           [tuple(r) for r in article_rows])
+    assert db.execute(schema).fetchall() == before
+    assert sorted(db.execute("select * from chunk_themes").fetchall()) == sorted(
+        tuple(r) for r in chunk_rows)
+    assert db.execute("select count(*) from article_themes").fetchone()[0] == len(article_rows)
+    plan = " ".join(str(r) for r in db.execute(
+        "explain query plan select article_id from article_themes where theme_id = ? "
+        "order by strength desc", [1]).fetchall())
+    assert "idx_article_themes_theme_id_strength" in plan

@@ -54,17 +54,27 @@ def test_a_shown_theme_found_again_is_hidden_only_when_clearly_mixed() -> None:
 
     from reader.services.themes.save import _keep_shown
 
-    old = [SimpleNamespace(id=10, level="fine", hidden=0), SimpleNamespace(id=11, level="fine",
-                                                                          hidden=0),
-           SimpleNamespace(id=12, level="fine", hidden=1), SimpleNamespace(id=13, level="fine",
-                                                                           hidden=0)]
+    def theme(i, hidden, shown_at=None):
+        extra = {} if shown_at is None else {"agreement": shown_at, "shown_agreement": shown_at}
+        return SimpleNamespace(id=i, level="fine", hidden=hidden, extra=extra)
+
+    old = [theme(10, 0), theme(11, 0), theme(12, 1), theme(13, 0), theme(15, 0, 0.65),
+           theme(16, 0, 0.95), theme(17, 0, 0.6)]
     store = SimpleNamespace(themes=lambda: old)
     mixed = "mixed: its top articles span sections"
-    report = SimpleNamespace(hidden=[mixed, mixed, mixed, "generic: on 40% of articles", mixed],
-                             agreement=np.array([0.6, 0.35, 0.6, 0.9, 0.6]))
-    _keep_shown(store, report, {0: (10, 0.9), 1: (11, 0.9), 2: (12, 0.9), 3: (13, 0.9)})
+    report = SimpleNamespace(hidden=[mixed, mixed, mixed, "generic: on 40% of articles", mixed,
+                                     mixed, mixed, mixed],
+                             agreement=np.array([0.6, 0.35, 0.6, 0.9, 0.6, 0.45, 0.45, 0.35]))
+    anchors = _keep_shown(store, report, {0: (10, 0.9), 1: (11, 0.9), 2: (12, 0.9),
+                                          3: (13, 0.9), 5: (15, 0.9), 6: (16, 0.9),
+                                          7: (17, 0.9)})
     assert report.hidden[0] is None  # shown before, borderline now: stays shown
     assert report.hidden[1] == mixed  # clearly mixed now
     assert report.hidden[2] == mixed  # hidden before: no reason to show it
     assert report.hidden[3].startswith("generic")  # another reason: hidden
     assert report.hidden[4] == mixed  # not found again: the plain rule
+    # 65% -> 45% of 20 articles is within two standard errors (0.21): noise, kept, judged
+    # against 65% again next time; 95% -> 45% is not (0.10); 60% -> 35% is under 0.38.
+    assert report.hidden[5] is None and anchors[5] == 0.65
+    assert report.hidden[6] == mixed
+    assert report.hidden[7] == mixed

@@ -88,7 +88,10 @@ def _kmeans_rows(x: np.ndarray, rows: np.ndarray, rng: np.random.Generator, iter
     for _ in range(iters):
         nearest = (unit @ rows.T).argmax(axis=1)
         sums = np.zeros_like(rows)
-        np.add.at(sums, nearest, unit)
+        order = np.argsort(nearest, kind="stable")
+        ordered = nearest[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        sums[ordered[starts]] = np.add.reduceat(unit[order], starts, axis=0)
         filled = np.linalg.norm(sums, axis=1) > 0
         rows[filled] = sums[filled] / np.linalg.norm(sums[filled], axis=1, keepdims=True)
     return rows.astype(np.float32)

@@ -39,9 +39,14 @@ def tokenize(text: str) -> list[str]:
     return [w for w in _WORD.findall(text.lower()) if len(w) > 1]
 
 
+def _base(word: str) -> str:
+    """A word without its possessive ("india's" -> "india"): one term for both."""
+    return word[:-2] if word.endswith("'s") and len(word) > 4 else word
+
+
 def terms(text: str) -> list[str]:
     """Unigrams and bigrams without stop words or numbers-only tokens."""
-    words = tokenize(text)
+    words = [_base(w) for w in tokenize(text)]
     keep = [w not in STOP_WORDS and not w[0].isdigit() and len(w) > 2 for w in words]
     out = [w for w, k in zip(words, keep, strict=True) if k]
     out += [f"{a} {b}" for a, b, ka, kb in zip(words, words[1:], keep, keep[1:], strict=False) if ka and kb]
@@ -138,17 +143,44 @@ def theme_keywords(
     return [words[i] for i in mmr(rel, sim, n, diversity)]
 
 
+def _same_root(a: str, b: str) -> bool:
+    """Two words of one root ("japan" / "japanese", "award" / "awards"): a shared prefix of
+    four letters or more covering most of the shorter word."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n >= 4 and n >= 0.6 * min(len(a), len(b))
+
+
+def _overlaps(a: str, b: str) -> bool:
+    return any(x == y or _same_root(x, y) for x in a.split() for y in b.split())
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def label_key(label: str) -> frozenset[str]:
+    """What makes two labels the same name: their words in any order, plurals as singulars
+    ("practice / notes" and "practice / note" are one name)."""
+    return frozenset(_singular(w) for part in label.split("/") for w in part.split())
+
+
 def make_label(keywords: Sequence[str], max_terms: int = 2, taken: set[str] | None = None) -> str:
     """A short label from the best keywords, e.g. "mobile phones / broadband"; one not in
-    `taken` when the keywords allow (two themes should not share a name)."""
+    `taken` (in any word order) when the keywords allow (two themes should not share a name).
+    A keyword sharing a word or a root with a better one is left out ("japan / japanese")."""
     words = [w for i, w in enumerate(keywords)
-             if not any(set(w.split()) & set(c.split()) for c in keywords[:i])]
+             if not any(_overlaps(w, c) for c in keywords[:i])]
     candidates = [" / ".join(words[:max_terms])] if words else []
     for i in range(len(words)):
         for j in range(i + 1, len(words)):
             candidates.append(f"{words[i]} / {words[j]}" if max_terms > 1 else words[i])
+    used = {label_key(t) for t in taken or ()}
     for label in candidates:
-        if not taken or label not in taken:
+        if label_key(label) not in used:
             return label
     return candidates[0] if candidates else "(unnamed)"
 

@@ -23,6 +23,7 @@ TOP = 20  # articles that judge a latent's coherence
 DENSE = 0.20  # a latent firing on more articles than this is generic
 DUPLICATE_COSINE = 0.8
 MAX_HIDDEN = 0.25
+SECTION_SWITCH = 0.10  # a fresh grouping replaces the continued one when this much better
 
 
 def unit_rows(x: np.ndarray) -> np.ndarray:
@@ -45,18 +46,27 @@ def latent_centroids(codes: np.ndarray, centred: np.ndarray) -> tuple[np.ndarray
 
 
 def spherical_kmeans(points: np.ndarray, weights: np.ndarray, k: int, seed: int,
-                     n_init: int = 8, iters: int = 60) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted k-means on unit vectors by cosine: (labels (N,), unit centres (k, D))."""
+                     n_init: int = 8, iters: int = 60, init: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted k-means on unit vectors by cosine: (labels (N,), unit centres (k, D)).
+
+    `init` (k, D): start from these centres once (a previous grouping continued) instead of
+    n_init k-means++ seedings.
+    """
     rng = np.random.default_rng(seed)
     best: tuple[float, np.ndarray, np.ndarray] | None = None
     p = weights / weights.sum()
-    for _ in range(n_init):
-        centres = [points[rng.choice(len(points), p=p)]]
-        for _ in range(1, k):  # k-means++ seeding on cosine distance
-            dist = np.clip(1 - (points @ np.array(centres).T).max(axis=1), 0, None) * weights
-            total = dist.sum()
-            centres.append(points[rng.choice(len(points), p=dist / total if total > 0 else p)])
-        c = np.array(centres)
+    for _ in range(1 if init is not None else n_init):
+        if init is not None:
+            c = unit_rows(np.array(init, dtype=np.float64))
+        else:
+            centres = [points[rng.choice(len(points), p=p)]]
+            for _ in range(1, k):  # k-means++ seeding on cosine distance
+                dist = np.clip(1 - (points @ np.array(centres).T).max(axis=1), 0, None) * weights
+                total = dist.sum()
+                centres.append(points[rng.choice(len(points),
+                                                 p=dist / total if total > 0 else p)])
+            c = np.array(centres)
         labels = np.full(len(points), -1)
         for _ in range(iters):
             new = (points @ c.T).argmax(axis=1)
@@ -103,6 +113,8 @@ class Sections:
     centres: np.ndarray  # (G, D) unit centres in the centred article space
     scores: np.ndarray  # (A, G) each article's strength per section (unnormalised)
     silhouettes: dict[int, float] = field(default_factory=dict)
+    continued: float | None = None  # silhouette of the previous grouping continued, if tried
+    kept_previous: bool = False  # whether that continued grouping was kept
 
     @property
     def count(self) -> int:
@@ -112,6 +124,14 @@ class Sections:
         if not self.silhouettes:
             return "too few themes to group into sections"
         tried = ", ".join(f"{g}: {s:.3f}" for g, s in sorted(self.silhouettes.items()))
+        if self.kept_previous:
+            return (f"{self.count} broad sections, continued from the last training (silhouette "
+                    f"{self.continued:.3f}; a fresh grouping would have to separate the articles "
+                    f"{SECTION_SWITCH:.0%} better: by count {tried})")
+        if self.continued is not None:
+            return (f"{self.count} broad sections, grouped afresh: they separate the articles "
+                    f"better than the last training's continued ({self.continued:.3f}; by count "
+                    f"{tried})")
         return (f"{self.count} broad sections: the number whose articles separate best "
                 f"(silhouette by count {tried})")
 
@@ -122,8 +142,17 @@ def section_scores(codes: np.ndarray, affinity: np.ndarray, top: np.ndarray) -> 
 
 
 def group_latents(codes: np.ndarray, centred: np.ndarray, seed: int = 0,
-                  counts: tuple[int, int] = SECTION_RANGE) -> Sections:
-    """Group the live latents of article codes (A, M) into sections (see the module doc)."""
+                  counts: tuple[int, int] = SECTION_RANGE,
+                  previous: np.ndarray | None = None) -> Sections:
+    """Group the live latents of article codes (A, M) into sections (see the module doc).
+
+    previous: the unit centres (G, D) of the last training's sections. The old grouping is
+    then continued (k-means started from them) and kept unless a fresh grouping separates
+    the articles clearly better (silhouette above the continued one's by SECTION_SWITCH of
+    its value): re-clustering from scratch on every training moves themes between
+    sections for no reason, and a theme whose top articles suddenly span two sections is
+    hidden as mixed.
+    """
     m = codes.shape[1]
     live = np.flatnonzero((codes > 0).any(axis=0))
     hi = min(counts[1], len(live) // 3, len(codes) // 10)
@@ -144,10 +173,22 @@ def group_latents(codes: np.ndarray, centred: np.ndarray, seed: int = 0,
         sil[g] = round(silhouette(centred, assigned, seed), 4)
         results[g] = (labels, affinity, centres)
     best = max(sil, key=lambda g: (sil[g], -g))
+    continued = None
+    if previous is not None and 2 <= len(previous) <= len(live):
+        g = len(previous)
+        labels, centres = spherical_kmeans(cent, mass, g, seed, init=previous)
+        affinity = np.zeros((m, g))
+        affinity[live, labels] = np.clip((cent * centres[labels]).sum(axis=1), 0, None)
+        kept = silhouette(centred, section_scores(codes, affinity, top).argmax(axis=1), seed)
+        continued = round(kept, 4)
+        if sil[best] <= kept + SECTION_SWITCH * abs(kept):
+            best = -1
+            results[best] = (labels, affinity, centres)
     labels, affinity, centres = results[best]
     group = np.full(m, -1)
     group[live] = labels
-    return Sections(group, affinity, centres, section_scores(codes, affinity, top), sil)
+    return Sections(group, affinity, centres, section_scores(codes, affinity, top), sil,
+                    continued, best == -1)
 
 
 @dataclass

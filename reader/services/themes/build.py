@@ -191,15 +191,19 @@ class Analysis:
         return unit_rows(w @ self.result.weights.w_dec)
 
 
-def analyse(result: TrainResult, data: LibraryVectors, seed: int) -> Analysis:
-    """Encode every passage, pool by article, group into sections, judge every latent."""
+def analyse(result: TrainResult, data: LibraryVectors, seed: int,
+            previous_sections: np.ndarray | None = None) -> Analysis:
+    """Encode every passage, pool by article, group into sections, judge every latent.
+
+    previous_sections: the last training's section centres, continued when the model was
+    (see reader.ml.theme_levels.group_latents)."""
     held = split_by_article(data.article_ids, HELDOUT, seed)
     codes = encode(result.weights, result.normaliser.apply(data.vectors), result.config.k)
     ids, article_codes = pool_by_article(codes, data.article_ids, "max")
     _, sums = pool_by_article(data.vectors, data.article_ids, "mean")
     article_vectors = unit_rows(sums)
     centred = centred_articles(article_vectors)
-    sections = group_latents(article_codes, centred, seed)
+    sections = group_latents(article_codes, centred, seed, previous=previous_sections)
     report = describe_latents(article_codes, centred, sections, result.weights.w_dec)
     return Analysis(result, held, codes, ids, article_codes, article_vectors, sections, report,
                     data.article_ids)
@@ -259,12 +263,20 @@ def _train_locked(ctx: LibraryContext, *, seed: int, full: bool, fresh: bool,
 
     result = train_supported(data, plan, on_step, should_stop)
     progress(Progress("grouping and labelling", 0, None))
-    analysis = analyse(result, data, plan.config.seed)
+    analysis = analyse(result, data, plan.config.seed, previous_sections(store, plan))
     embed = embed_for(data.model) if embed_for is not None else None
     report = label_and_save(ctx, store, plan, data, analysis, embed=embed,
                             should_stop=should_stop, progress=progress)
     report.seconds = round(time.perf_counter() - started, 2)
     return report
+
+
+def previous_sections(store: ThemeStore, plan: Plan) -> np.ndarray | None:
+    """The last run's section centres when this training continues its model (not cold)."""
+    if plan.kind == "cold" or plan.previous is None:
+        return None
+    centres = store.weights(plan.previous.id).get("section_centres")
+    return centres if centres is not None and len(centres) else None
 
 
 def unchanged_report(store: ThemeStore, run: RunRecord, started: float) -> TrainReport:

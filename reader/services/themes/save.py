@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -11,12 +12,13 @@ from reader.ml.theme_labels import (
     TermCounts,
     auc,
     label_candidates,
+    label_key,
     make_label,
     passage_overlap,
     theme_keywords,
     tokenize,
 )
-from reader.ml.theme_levels import section_scores, unit_rows
+from reader.ml.theme_levels import TOP, section_scores, unit_rows
 from reader.ml.theme_match import (
     MATCH_COSINE,
     MATCH_OVERLAP,
@@ -26,6 +28,7 @@ from reader.ml.theme_match import (
     top_sets,
 )
 from reader.ml.theme_members import length_fair, members, normalised
+from reader.ml.theme_metrics import segment_reduce
 from reader.ml.theme_names import keeps_name
 from reader.services.context import LibraryContext, Progress, ProgressCallback
 from reader.services.themes.report import TrainReport
@@ -139,6 +142,25 @@ class Labeller:
                               embed=self._embed if self.embed else None, centroid=centroid,
                               background=self.background)
 
+    def top_train(self, scores: np.ndarray, n: int = 20) -> np.ndarray:
+        """The n training articles (positions) scoring highest, positive scores only."""
+        candidates = np.flatnonzero(self.train_articles)
+        top = candidates[np.argsort(-scores[candidates], kind="stable")[:n]]
+        return top[scores[top] > 0]
+
+    def choice_score(self, label: str, scores: np.ndarray, rivals: np.ndarray) -> float | None:
+        """How well a candidate name picks its theme: the mean of its label AUC (against the
+        library) and its AUC against the top articles of the other themes of its level
+        (`rivals`, article positions), so a name must also tell its theme from its
+        neighbours, as a reader choosing among the names must."""
+        base = self.label_auc(label, scores)
+        top = self.top_train(scores)
+        negatives = np.setdiff1d(rivals, top)
+        if base is None or len(top) < 2 or len(negatives) < 2:
+            return base
+        av = self.analysis.article_vectors
+        return 0.5 * (base + auc(self._embed([label])[0], av[top], av[negatives]))
+
     def label_auc(self, label: str, scores: np.ndarray) -> float | None:
         """AUC of the label's embedding: top training articles by `scores` (A,) against
         random training articles that score zero."""
@@ -240,17 +262,34 @@ def _match(store: ThemeStore, plan, level: str, new_dirs: np.ndarray,
 KEEP_SHOWN_AGREEMENT = 0.5  # a shown theme found again is hidden as mixed only below this
 
 
-def _keep_shown(store: ThemeStore, report, fine_match: dict[int, tuple[int, float]]) -> None:
+def _keep_shown(store: ThemeStore, report, fine_match: dict[int, tuple[int, float]]
+                ) -> dict[int, float]:
     """Hysteresis for hiding: a theme shown before and found again stays shown when it is now
     only borderline mixed (hidden when under 75% of its top articles share a section, or
-    among the least coherent, with a budget); it is hidden again only when clearly mixed
-    (under KEEP_SHOWN_AGREEMENT) or for another reason (generic, duplicate, boilerplate)."""
-    was_shown = {t.id for t in store.themes() if t.level == "fine" and not t.hidden}
+    among the least coherent, with a budget). It is hidden again as mixed only when clearly
+    mixed: under KEEP_SHOWN_AGREEMENT, and below the agreement it had when last shown by more
+    than two standard errors of a share measured on its 20 top articles (a drop from 60% to
+    45% is three articles of twenty: noise, not a change). Other reasons (generic,
+    duplicate, boilerplate) hide it as before.
+
+    Returns latent -> the agreement it is judged against next time: the one it had when it
+    was last shown on its own merits, so small drops cannot add up unnoticed."""
+    was_shown = {t.id: t for t in store.themes() if t.level == "fine" and not t.hidden}
+    anchors: dict[int, float] = {}
     for j, (old_id, _) in fine_match.items():
         reason = report.hidden[j]
-        if (reason and reason.startswith("mixed") and old_id in was_shown
-                and report.agreement[j] >= KEEP_SHOWN_AGREEMENT):
+        if not (reason and reason.startswith("mixed") and old_id in was_shown):
+            continue
+        extra = was_shown[old_id].extra
+        before = extra.get("shown_agreement", extra.get("agreement"))
+        floor = KEEP_SHOWN_AGREEMENT
+        if isinstance(before, int | float):
+            floor = min(floor, before - 2 * math.sqrt(max(before * (1 - before), 0.0) / TOP))
+        if report.agreement[j] >= floor:
             report.hidden[j] = None
+            if isinstance(before, int | float):
+                anchors[j] = float(before)
+    return anchors
 
 
 def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis, *,
@@ -289,7 +328,9 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
     broad_match = _match(store, plan, "broad", section_dirs,
                          top_sets(sections.scores, analysis.article_ids), keys_broad, children)
 
-    _keep_shown(store, report, fine_match)
+    # A cold training (a fresh start asked for, or another model) judges every theme anew;
+    # one that continues the last model keeps what it showed unless clearly changed.
+    agreement_anchor = _keep_shown(store, report, fine_match) if plan.kind != "cold" else {}
     shown = [j for j in live if report.hidden[j] is None]
     passages = _passages(ctx, data, labeller)
     asked = [(("fine", j), fine_words[j], passages(labeller.fine_members[j])) for j in shown]
@@ -300,7 +341,8 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
     ms = Membership(analysis)
     arrays = dict(result.weights.as_dict(), mean=result.normaliser.mean,
                   scale=np.array([result.normaliser.scale]), section_affinity=sections.affinity,
-                  section_dirs=section_dirs, latent_max=art_codes.max(axis=0),
+                  section_dirs=section_dirs, section_centres=sections.centres,
+                  latent_max=art_codes.max(axis=0),
                   section_max=sections.scores.max(axis=0) if sections.count else np.zeros(0))
     why = [plan.reason, plan.config.notes.get("why", ""), sections.why()]
     metrics = dict(result.metrics, sections=sections.count, live=len(live),
@@ -314,8 +356,12 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
                           strict=True))
     columns = {("broad", g): ms.broad_strength[:, g] for g in keys_broad}
     columns.update({("fine", j): ms.fine_strength[:, j] for j in live})
+    tops_of = {key: labeller.top_train(column, 10) for key, column in columns.items()}
+    rivals = {key: np.unique(np.concatenate([tops_of[other] for other in columns
+                                             if other[0] == key[0] and other != key] or [[]])
+                             ).astype(int) for key in columns}
     namer = _Namer(previous, plan.previous is not None,
-                   lambda key, label: labeller.label_auc(label, columns[key]))
+                   lambda key, label: labeller.choice_score(label, columns[key], rivals[key]))
     for key, match in [(("broad", g), broad_match.get(g)) for g in keys_broad] + [
             (("fine", j), fine_match.get(j)) for j in live]:
         tops = broad_tops[key[1]] if key[0] == "broad" else fine_tops[key[1]]
@@ -355,7 +401,9 @@ def label_and_save(ctx: LibraryContext, store: ThemeStore, plan, data, analysis,
                 hidden=int(report.hidden[j] is not None), hidden_reason=report.hidden[j],
                 parent_id=broad_ids.get(int(sections.group[j])),
                 label_auc=aucs[("fine", j)],
-                extra={"agreement": round(float(report.agreement[j]), 4), "anchor": anchor})
+                extra={"agreement": round(float(report.agreement[j]), 4), "anchor": anchor,
+                       "shown_agreement": round(agreement_anchor.get(
+                           j, float(report.agreement[j])), 4)})
             theme_id, similarity = _upsert(store, values, fine_match.get(j), run_id, new_ids,
                                            namer.is_new)
             fine_ids[j] = theme_id
@@ -412,30 +460,32 @@ class _Namer:
         self.score = score
         self.is_new = had_run  # on a first training nothing is "new": there is no before
         self.kept: dict[tuple[str, int], tuple[str, list[int]]] = {}
-        self.taken: set[str] = set()
+        self.taken: set[frozenset[str]] = set()  # label_key of every name given
 
     def keep(self, key, match, keywords: list[str], tops: set[int]) -> None:
         if match is None or match[0] not in self.previous:
             return
         old = self.previous[match[0]]
         anchor = [int(a) for a in old.extra.get("anchor", [])]
-        if old.label not in self.taken and keeps_name(old.label, anchor, keywords, tops):
+        if (label_key(old.label) not in self.taken
+                and keeps_name(old.label, anchor, keywords, tops)):
             self.kept[key] = (old.label, anchor or sorted(tops))
-            self.taken.add(old.label)
+            self.taken.add(label_key(old.label))
 
     def name(self, key, keywords: list[str], tops: set[int]) -> tuple[str, list[int]]:
         if key in self.kept:
             return self.kept[key]
         label = self.choose(key, keywords)
-        self.taken.add(label)
+        self.taken.add(label_key(label))
         return label, sorted(tops)
 
     def choose(self, key, keywords: list[str]) -> str:
-        """The candidate name (phrases first) whose embedding best picks the theme's articles
-        out of the library (label AUC); ties go to the earlier candidate."""
-        candidates = [c for c in label_candidates(keywords) if c not in self.taken]
+        """The candidate name (phrases first) that best picks the theme's articles out of the
+        library and out of its neighbours' (Labeller.choice_score); ties go to the earlier
+        candidate."""
+        candidates = [c for c in label_candidates(keywords) if label_key(c) not in self.taken]
         if not candidates:
-            return make_label(keywords, taken=self.taken)
+            return make_label(keywords, taken={" ".join(k) for k in self.taken})
         if self.score is None or len(candidates) == 1:
             return candidates[0]
         scored = [(self.score(key, c), -i, c) for i, c in enumerate(candidates)]
@@ -498,8 +548,5 @@ def _write_activations(store, data, analysis, ms: Membership, fine_ids, broad_id
 
 def _passage_counts(row_articles, article_ids, fine_fired, broad_fired):
     index = np.searchsorted(article_ids, row_articles)
-    fine = np.zeros((len(article_ids), fine_fired.shape[1]), dtype=np.int32)
-    np.add.at(fine, index, fine_fired.astype(np.int32))
-    broad = np.zeros((len(article_ids), broad_fired.shape[1]), dtype=np.int32)
-    np.add.at(broad, index, broad_fired.astype(np.int32))
-    return fine, broad
+    return (segment_reduce(fine_fired, index, len(article_ids), "sum", np.int32),
+            segment_reduce(broad_fired, index, len(article_ids), "sum", np.int32))
