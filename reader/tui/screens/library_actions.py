@@ -89,7 +89,7 @@ class LibraryActions:
             if text:
                 self.change([a.id for a in targets], "tag", text)
 
-        what = f"“{title_of(targets[0])}”" if len(targets) == 1 else f"{len(targets)} articles"
+        what = _naming(targets)
         self.app.push_screen(
             TextPrompt(f"Tags for {what}", placeholder="comma-separated",
                        hint="a tag starting with - is removed, e.g. -later"),
@@ -107,7 +107,7 @@ class LibraryActions:
 
         extras = sum(len(a.notes) + len(a.highlights) for a in targets)
         warning = f" Their {extras} notes and highlights go with them." if extras else ""
-        what = f"“{title_of(targets[0])}”" if len(targets) == 1 else f"{len(targets)} articles"
+        what = _naming(targets)
         self.app.push_screen(Confirm(f"Delete {what}?{warning}"), confirmed)
 
     # Not exclusive: a newer change must not cancel an older one; each must land.
@@ -141,3 +141,8 @@ class LibraryActions:
                 library.tag(article_id, remove, remove=True)
         elif what == "delete":
             library.delete(article_id)
+
+
+def _naming(targets: list) -> str:
+    """How a prompt names the articles it acts on: one by its title, several by their count."""
+    return f"“{title_of(targets[0])}”" if len(targets) == 1 else f"{len(targets)} articles"
