@@ -143,7 +143,7 @@ def theme_keywords(
     return [words[i] for i in mmr(rel, sim, n, diversity)]
 
 
-def _same_root(a: str, b: str) -> bool:
+def same_root(a: str, b: str) -> bool:
     """Two words of one root ("japan" / "japanese", "award" / "awards"): a shared prefix of
     four letters or more covering most of the shorter word."""
     n = 0
@@ -155,7 +155,7 @@ def _same_root(a: str, b: str) -> bool:
 
 
 def _overlaps(a: str, b: str) -> bool:
-    return any(x == y or _same_root(x, y) for x in a.split() for y in b.split())
+    return any(x == y or same_root(x, y) for x in a.split() for y in b.split())
 
 
 def _singular(word: str) -> str:

@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Collection, Sequence
 
+from reader.ml.theme_labels import same_root
 from reader.services.digest.wording import reads_as_words
 
 _PARTS = re.compile(r"\s*[/|,;·+]\s*")
@@ -118,7 +119,7 @@ def _joined(scored: list[tuple[float, int, str]], texts: Sequence[str]) -> str:
             break
         if " " in word and best.lower() in word.lower().split():
             return word  # the phrase the lone word belongs to ("Project Directors")
-        if " " in word or _same_stem(word, best):
+        if " " in word or same_root(word.lower(), best.lower()):
             continue
         return _side_by_side(best, word, texts) or f"{best} and {word}"
     return best
@@ -133,11 +134,6 @@ def _side_by_side(first: str, second: str, texts: Sequence[str]) -> str | None:
     if together * 2 <= len(texts):
         return None
     return " ".join(_as_written(forms).split())
-
-
-def _same_stem(a: str, b: str) -> bool:
-    a, b = a.lower(), b.lower()
-    return a.startswith(b[:5]) or b.startswith(a[:5])
 
 
 def _with_its_noun(word: str, texts: Sequence[str]) -> str:
